@@ -1,0 +1,36 @@
+//! Router assembly and the middleware stack. Handlers extract, call one service function and
+//! render; they hold no business logic.
+
+mod admin;
+mod dashboard;
+pub mod error;
+mod health;
+
+use axum::routing::get;
+use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// Builds the whole HTTP surface for one gateway instance.
+pub fn build_router(state: AppState) -> Router {
+    let body_limit = state.config().max_body_bytes;
+    let header = axum::http::HeaderName::from_static(REQUEST_ID);
+    Router::new()
+        .route("/health", get(health::health))
+        .nest("/api/admin", admin::router(state.clone()))
+        .route("/", get(dashboard::root_redirect).head(dashboard::root_redirect))
+        .route("/admin", get(dashboard::index))
+        .route("/admin/", get(dashboard::index))
+        .route("/admin/{*path}", get(dashboard::asset))
+        .fallback(error::not_found)
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(header.clone()))
+        .layer(SetRequestIdLayer::new(header, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,14 @@
+//! Use cases. HTTP handlers call one function here; business rules, ids and timestamps are
+//! decided here, and the store persists them as given.
+
+pub mod admin_auth;
+pub mod health;
+pub mod settings;
+
+/// Unix time in milliseconds, the unit of every stored timestamp.
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}

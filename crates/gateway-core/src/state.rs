@@ -1,0 +1,115 @@
+//! `AppState`: everything a request handler or background task needs, built once from the
+//! `Config` by [`build_state`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::cache::{self, Cache};
+use crate::config::Config;
+use crate::secrets::{self, SecretStore};
+use crate::service;
+use crate::store::{self, Store};
+use crate::tasks::TaskSet;
+
+/// Why the gateway could not start. Rendered as one line that names the setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot open the {driver} database (check DATABASE_URL / DATABASE_*): {source}")]
+    Store { driver: &'static str, source: store::StoreError },
+    #[error("cannot connect to the {driver} cache (check REDIS_URL / REDIS_*): {source}")]
+    Cache { driver: &'static str, source: cache::CacheError },
+    #[error(transparent)]
+    SecretKey(#[from] secrets::key::SecretKeyError),
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Arc<dyn Store>,
+    cache: Arc<dyn Cache>,
+    secrets: Arc<dyn SecretStore>,
+    tasks: TaskSet,
+    started_at: Instant,
+}
+
+impl AppState {
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub fn cache(&self) -> &Arc<dyn Cache> {
+        &self.inner.cache
+    }
+
+    pub fn secrets(&self) -> &Arc<dyn SecretStore> {
+        &self.inner.secrets
+    }
+
+    pub fn tasks(&self) -> &TaskSet {
+        &self.inner.tasks
+    }
+
+    pub fn uptime(&self) -> std::time::Duration {
+        self.inner.started_at.elapsed()
+    }
+
+    /// Stops background tasks (flushing what they buffer) and closes the store.
+    pub async fn shutdown(&self) {
+        let grace = self.inner.config.shutdown_grace;
+        if !self.inner.tasks.shutdown(grace).await {
+            tracing::warn!(grace_secs = grace.as_secs(), "background tasks overran the grace period");
+        }
+        self.inner.store.close().await;
+    }
+}
+
+/// Opens the store (running migrations), the cache and the secret store, and writes the
+/// runtime-settings defaults on first start.
+pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
+    let store = store::open(&config.database)
+        .await
+        .map_err(|source| StartupError::Store { driver: config.database.driver(), source })?;
+    let cache = cache::open(&config.cache)
+        .await
+        .map_err(|source| StartupError::Cache { driver: config.cache.driver(), source })?;
+    let secrets: Arc<dyn SecretStore> =
+        Arc::new(secrets::key::open_encrypted(&config, store.as_ref()).await?);
+    build_state_with(config, store, cache, secrets).await
+}
+
+/// Assembles the state from parts the caller opened itself; the desktop app passes its
+/// keyring-backed secret store here, tests pass a memory one.
+pub async fn build_state_with(
+    config: Config,
+    store: Arc<dyn Store>,
+    cache: Arc<dyn Cache>,
+    secrets: Arc<dyn SecretStore>,
+) -> Result<AppState, StartupError> {
+    let driver = store.driver();
+    let written = service::settings::write_defaults(store.as_ref())
+        .await
+        .map_err(|source| StartupError::Store { driver, source })?;
+    if written > 0 {
+        tracing::info!(written, "wrote runtime-settings defaults");
+    }
+    Ok(AppState {
+        inner: Arc::new(Inner {
+            config,
+            store,
+            cache,
+            secrets,
+            tasks: TaskSet::new(),
+            started_at: Instant::now(),
+        }),
+    })
+}

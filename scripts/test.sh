@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. PostgreSQL and Redis suites use TEST_DATABASE_URL and
+# TEST_REDIS_URL; when those are unset they default to the local services if reachable, and
+# otherwise the suites say loudly that they skipped (with CI=true they fail instead).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null \
+  && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test
+fi
+if [ -z "${TEST_REDIS_URL:-}" ] && command -v redis-cli >/dev/null \
+  && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  export TEST_REDIS_URL=redis://127.0.0.1:6379
+fi
+echo "TEST_DATABASE_URL=${TEST_DATABASE_URL:-<unset: PostgreSQL suites will skip>}"
+echo "TEST_REDIS_URL=${TEST_REDIS_URL:-<unset: Redis suites will skip>}"
+
+profile=default
+[ "${CI:-}" = "true" ] && profile=ci
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --profile "$profile" --no-fail-fast
+else
+  echo "cargo-nextest not found; using cargo test"
+  cargo test --workspace --locked --no-fail-fast
+fi
