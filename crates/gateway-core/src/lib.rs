@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod config;
 pub mod http;
+pub mod scheduler;
 pub mod secrets;
 mod serve;
 pub mod service;

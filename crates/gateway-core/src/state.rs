@@ -6,8 +6,12 @@ use std::time::Instant;
 
 use crate::cache::{self, Cache};
 use crate::config::Config;
+use crate::scheduler::refresh::Refresher;
+use crate::scheduler::Pool;
 use crate::secrets::{self, SecretStore};
 use crate::service;
+use crate::service::settings::RuntimeSettings;
+use crate::upstream::oauth::OAuthClient;
 use crate::store::{self, Store};
 use crate::tasks::TaskSet;
 
@@ -22,6 +26,8 @@ pub enum StartupError {
     Cache { driver: &'static str, source: cache::CacheError },
     #[error(transparent)]
     SecretKey(#[from] secrets::key::SecretKeyError),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
 }
 
 #[derive(Clone)]
@@ -35,6 +41,8 @@ struct Inner {
     cache: Arc<dyn Cache>,
     secrets: Arc<dyn SecretStore>,
     tasks: TaskSet,
+    pool: Pool,
+    settings: std::sync::RwLock<Arc<RuntimeSettings>>,
     started_at: Instant,
 }
 
@@ -57,6 +65,23 @@ impl AppState {
 
     pub fn tasks(&self) -> &TaskSet {
         &self.inner.tasks
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    /// The runtime settings as last loaded from the store.
+    pub fn runtime_settings(&self) -> Arc<RuntimeSettings> {
+        self.inner.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Re-reads the runtime settings after they changed.
+    pub async fn reload_settings(&self) -> Result<(), store::StoreError> {
+        let pairs = self.inner.store.all_settings().await?;
+        *self.inner.settings.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(RuntimeSettings::from_pairs(&pairs));
+        Ok(())
     }
 
     pub fn uptime(&self) -> std::time::Duration {
@@ -102,14 +127,28 @@ pub async fn build_state_with(
     if written > 0 {
         tracing::info!(written, "wrote runtime-settings defaults");
     }
-    Ok(AppState {
+    let pairs = store.all_settings().await.map_err(|source| StartupError::Store { driver, source })?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| StartupError::Http(e.to_string()))?;
+    let oauth = OAuthClient::new(http, config.oauth_token_url.clone());
+    let state = AppState {
         inner: Arc::new(Inner {
             config,
             store,
             cache,
             secrets,
             tasks: TaskSet::new(),
+            pool: Pool::new(Refresher::new(oauth)),
+            settings: std::sync::RwLock::new(Arc::new(RuntimeSettings::from_pairs(&pairs))),
             started_at: Instant::now(),
         }),
-    })
+    };
+    state
+        .pool()
+        .reload(&state)
+        .await
+        .map_err(|e| StartupError::Store { driver, source: store::StoreError::Open(e.to_string()) })?;
+    Ok(state)
 }

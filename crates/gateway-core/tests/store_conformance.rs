@@ -152,6 +152,7 @@ conformance!(
     accounts_patch_semantics,
     accounts_write_credentials_cas,
     accounts_write_credentials_deleted_row,
+    accounts_write_credentials_concurrent,
     accounts_counts,
     account_events_order_and_limit,
     api_keys_crud,
@@ -734,6 +735,38 @@ mod cases {
         assert_eq!(write.account.credentials_sealed, "sealed:late");
         assert!(write.account.deleted_at.is_some(), "the row stays deleted");
         assert_eq!(h.db().find_account_by_identity("del").await.unwrap(), None);
+    }
+
+    pub async fn accounts_write_credentials_concurrent(h: Harness) {
+        let account = h
+            .db()
+            .insert_account(&new_account("race", "Race", T0))
+            .await
+            .unwrap();
+        let writers = (0..10).map(|i| {
+            let db = Arc::clone(&h.store);
+            async move {
+                let update = credentials(&format!("sealed:w{i}"), T0 + i);
+                db.write_credentials(account.id, 0, &update).await.unwrap()
+            }
+        });
+        let writes = futures_util::future::join_all(writers).await;
+        // Every write lands, each sees a distinct prior generation, and only the first of
+        // them still found the generation its lease was taken at.
+        assert_eq!(writes.iter().filter(|w| w.generation_matched).count(), 1);
+        let mut generations: Vec<i64> = writes
+            .iter()
+            .map(|w| w.account.credential_generation)
+            .collect();
+        generations.sort_unstable();
+        assert_eq!(generations, (1..=10).collect::<Vec<i64>>());
+        let last = writes
+            .iter()
+            .max_by_key(|w| w.account.credential_generation)
+            .unwrap();
+        let stored = h.db().get_account(account.id).await.unwrap();
+        assert_eq!(stored.credential_generation, 10);
+        assert_eq!(stored.credentials_sealed, last.account.credentials_sealed);
     }
 
     pub async fn accounts_counts(h: Harness) {

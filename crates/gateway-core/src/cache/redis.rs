@@ -362,7 +362,11 @@ async fn run_pubsub(
 async fn session(pubsub: PubSub, hub: &Hub, commands: &mut mpsc::Receiver<Command>) -> SessionEnd {
     let (mut sink, mut stream) = pubsub.split();
     let known = hub.names();
-    if !known.is_empty() && sink.subscribe(&known).await.is_err() {
+    if !known.is_empty()
+        && within(RESPONSE_TIMEOUT, sink.subscribe(&known))
+            .await
+            .is_err()
+    {
         return SessionEnd::Lost;
     }
     let mut ping = tokio::time::interval(PUBSUB_PING_EVERY);
@@ -372,7 +376,7 @@ async fn session(pubsub: PubSub, hub: &Hub, commands: &mut mpsc::Receiver<Comman
             msg = stream.next() => {
                 let Some(msg) = msg else { return SessionEnd::Lost };
                 if let Some(idle) = hub.deliver(&msg) {
-                    if sink.unsubscribe(&idle).await.is_err() {
+                    if within(RESPONSE_TIMEOUT, sink.unsubscribe(&idle)).await.is_err() {
                         return SessionEnd::Lost;
                     }
                 }

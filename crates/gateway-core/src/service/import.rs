@@ -5,7 +5,7 @@
 mod json;
 mod text;
 
-use crate::store::models::CredentialKind;
+use crate::store::CredentialKind;
 
 /// Most tokens one `POST /api/admin/accounts` (or `/accounts/at`) body may carry.
 pub const MAX_TOKENS_PER_REQUEST: usize = 100;
@@ -76,18 +76,32 @@ impl ImportCandidate {
 
     /// The token that identifies this candidate within one payload.
     fn dedupe_token(&self) -> Option<&str> {
-        self.refresh_token.as_deref().or(self.access_token.as_deref())
+        self.refresh_token
+            .as_deref()
+            .or(self.access_token.as_deref())
     }
 }
 
 impl std::fmt::Debug for ImportCandidate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |t: &Option<String>| if t.is_some() { "Some(<redacted>)" } else { "None" };
+        let shown = |t: &Option<String>| {
+            if t.is_some() {
+                "Some(<redacted>)"
+            } else {
+                "None"
+            }
+        };
         f.debug_struct("ImportCandidate")
             .field("position", &self.position)
             .field("name", &self.name)
-            .field("refresh_token", &format_args!("{}", shown(&self.refresh_token)))
-            .field("access_token", &format_args!("{}", shown(&self.access_token)))
+            .field(
+                "refresh_token",
+                &format_args!("{}", shown(&self.refresh_token)),
+            )
+            .field(
+                "access_token",
+                &format_args!("{}", shown(&self.access_token)),
+            )
             .field("id_token", &format_args!("{}", shown(&self.id_token)))
             .field("email", &self.email)
             .field("account_id", &self.account_id)
@@ -117,14 +131,18 @@ pub struct ImportParse {
 
 impl ImportParse {
     fn reject(&mut self, line_or_index: usize, reason: impl Into<String>) {
-        self.errors.push(LineError { line_or_index, reason: reason.into() });
+        self.errors.push(LineError {
+            line_or_index,
+            reason: reason.into(),
+        });
     }
 
     /// Keeps the first occurrence of each token; later ones count as duplicates.
     fn dedupe(mut self) -> Self {
         let mut seen = std::collections::HashSet::new();
         let before = self.entries.len();
-        self.entries.retain(|c| c.dedupe_token().is_none_or(|t| seen.insert(t.to_owned())));
+        self.entries
+            .retain(|c| c.dedupe_token().is_none_or(|t| seen.insert(t.to_owned())));
         self.duplicates += before - self.entries.len();
         self
     }
@@ -182,7 +200,10 @@ fn parse_token_field(
     // Counted before de-duplication: the limit bounds what the client sent.
     let count = text::token_lines(field).count();
     if count > MAX_TOKENS_PER_REQUEST {
-        return Err(ImportError::TooManyTokens { count, max: MAX_TOKENS_PER_REQUEST });
+        return Err(ImportError::TooManyTokens {
+            count,
+            max: MAX_TOKENS_PER_REQUEST,
+        });
     }
     if count == 0 {
         return Err(ImportError::Unparseable("no tokens found".to_owned()));

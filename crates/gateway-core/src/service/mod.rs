@@ -2,7 +2,10 @@
 //! decided here, and the store persists them as given.
 
 pub mod admin_auth;
+pub mod credentials;
+pub mod failpoint;
 pub mod health;
+pub mod import;
 pub mod settings;
 
 /// Unix time in milliseconds, the unit of every stored timestamp.

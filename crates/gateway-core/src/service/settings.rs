@@ -37,3 +37,77 @@ pub async fn write_defaults(repo: &dyn SettingsRepo) -> StoreResult<usize> {
     }
     Ok(written)
 }
+
+/// The runtime settings the hot path reads, parsed once per change rather than per request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeSettings {
+    /// Per-account in-flight limit; 0 = unlimited.
+    pub max_concurrency: u32,
+    /// Extra accounts tried after the first failure before the first byte.
+    pub max_retries: u32,
+    pub global_rpm: u32,
+    pub test_model: String,
+    pub test_content: String,
+    /// Ordered `(pattern, target)` pairs from `model_mapping`.
+    pub model_mapping: Vec<(String, String)>,
+}
+
+impl Default for RuntimeSettings {
+    fn default() -> Self {
+        RuntimeSettings::from_pairs(&[])
+    }
+}
+
+impl RuntimeSettings {
+    /// Reads the stored `(key, JSON value)` pairs; missing or malformed values fall back to
+    /// the defaults, so one bad value cannot stop the gateway.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let get = |key: &str| -> serde_json::Value {
+            let stored = pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+            let default = DEFAULTS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+            stored
+                .and_then(|v| serde_json::from_str(v).ok())
+                .or_else(|| default.and_then(|v| serde_json::from_str(v).ok()))
+                .unwrap_or(serde_json::Value::Null)
+        };
+        let num = |key: &str| get(key).as_u64().map(|n| u32::try_from(n).unwrap_or(u32::MAX)).unwrap_or(0);
+        let text = |key: &str| get(key).as_str().unwrap_or_default().to_owned();
+        let model_mapping = match get("model_mapping") {
+            serde_json::Value::Object(map) => map
+                .into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        RuntimeSettings {
+            max_concurrency: num("max_concurrency"),
+            max_retries: num("max_retries"),
+            global_rpm: num("global_rpm"),
+            test_model: text("test_model"),
+            test_content: text("test_content"),
+            model_mapping,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_stored_values_win() {
+        let d = RuntimeSettings::default();
+        assert_eq!(d.max_concurrency, 2);
+        assert_eq!(d.max_retries, 2);
+        assert_eq!(d.test_model, "gpt-5.4-mini");
+        let stored = vec![
+            ("max_concurrency".to_owned(), "7".to_owned()),
+            ("max_retries".to_owned(), "not json".to_owned()),
+            ("model_mapping".to_owned(), r#"{"claude-*":"gpt-5.5"}"#.to_owned()),
+        ];
+        let s = RuntimeSettings::from_pairs(&stored);
+        assert_eq!(s.max_concurrency, 7);
+        assert_eq!(s.max_retries, 2, "a malformed value falls back to the default");
+        assert_eq!(s.model_mapping, vec![("claude-*".to_owned(), "gpt-5.5".to_owned())]);
+    }
+}

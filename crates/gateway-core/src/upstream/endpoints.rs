@@ -91,8 +91,14 @@ mod tests {
     #[test]
     fn default_base_gives_the_documented_urls() {
         let e = UpstreamEndpoints::new("https://chatgpt.com/backend-api/codex").unwrap();
-        assert_eq!(e.responses(), "https://chatgpt.com/backend-api/codex/responses");
-        assert_eq!(e.compact(), "https://chatgpt.com/backend-api/codex/responses/compact");
+        assert_eq!(
+            e.responses(),
+            "https://chatgpt.com/backend-api/codex/responses"
+        );
+        assert_eq!(
+            e.compact(),
+            "https://chatgpt.com/backend-api/codex/responses/compact"
+        );
         assert_eq!(
             e.models("0.128.0"),
             "https://chatgpt.com/backend-api/codex/models?client_version=0.128.0"
@@ -104,14 +110,23 @@ mod tests {
     fn mock_base_with_trailing_slash() {
         let e = UpstreamEndpoints::new("http://127.0.0.1:4000/backend-api/codex/").unwrap();
         assert_eq!(e.base(), "http://127.0.0.1:4000/backend-api/codex");
-        assert_eq!(e.wham_usage(), "http://127.0.0.1:4000/backend-api/wham/usage");
-        assert_eq!(e.responses(), "http://127.0.0.1:4000/backend-api/codex/responses");
+        assert_eq!(
+            e.wham_usage(),
+            "http://127.0.0.1:4000/backend-api/wham/usage"
+        );
+        assert_eq!(
+            e.responses(),
+            "http://127.0.0.1:4000/backend-api/codex/responses"
+        );
     }
 
     #[test]
     fn base_without_codex_suffix_appends_the_probe() {
         let e = UpstreamEndpoints::new("https://proxy.example/backend-api").unwrap();
-        assert_eq!(e.wham_usage(), "https://proxy.example/backend-api/wham/usage");
+        assert_eq!(
+            e.wham_usage(),
+            "https://proxy.example/backend-api/wham/usage"
+        );
         // Only a whole trailing path segment counts.
         let e = UpstreamEndpoints::new("https://proxy.example/mycodex").unwrap();
         assert_eq!(e.wham_usage(), "https://proxy.example/mycodex/wham/usage");
@@ -120,13 +135,21 @@ mod tests {
     #[test]
     fn client_version_is_query_encoded() {
         let e = UpstreamEndpoints::new("https://chatgpt.com/backend-api/codex").unwrap();
-        assert!(e.models("1.0 beta&x").ends_with("?client_version=1.0+beta%26x"));
+        assert!(e
+            .models("1.0 beta&x")
+            .ends_with("?client_version=1.0+beta%26x"));
     }
 
     #[test]
     fn bad_bases_are_refused() {
-        assert_eq!(UpstreamEndpoints::new("not a url"), Err(EndpointError::Invalid));
-        assert_eq!(UpstreamEndpoints::new("ftp://x/codex"), Err(EndpointError::Scheme));
+        assert_eq!(
+            UpstreamEndpoints::new("not a url"),
+            Err(EndpointError::Invalid)
+        );
+        assert_eq!(
+            UpstreamEndpoints::new("ftp://x/codex"),
+            Err(EndpointError::Scheme)
+        );
         assert_eq!(
             UpstreamEndpoints::new("https://x/codex?a=1"),
             Err(EndpointError::QueryOrFragment)

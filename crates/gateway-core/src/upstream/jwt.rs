@@ -113,12 +113,14 @@ impl TokenClaims {
     pub fn from_payload(payload: &Map<String, Value>) -> Self {
         let auth = payload.get(AUTH_CLAIM).and_then(Value::as_object);
         let auth_field = |k: &str| auth.and_then(|a| a.get(k));
-        let profile_email =
-            payload.get(PROFILE_CLAIM).and_then(Value::as_object).and_then(|p| p.get("email"));
+        let profile_email = payload
+            .get(PROFILE_CLAIM)
+            .and_then(Value::as_object)
+            .and_then(|p| p.get("email"));
         // codex2api discards workspace ids starting with `user-`: they name a user, not a
         // workspace, and sending one as `Chatgpt-Account-Id` gets requests refused.
-        let account_id = non_empty_str(auth_field("chatgpt_account_id"))
-            .filter(|id| !id.starts_with("user-"));
+        let account_id =
+            non_empty_str(auth_field("chatgpt_account_id")).filter(|id| !id.starts_with("user-"));
         let is_fedramp = match auth_field("chatgpt_account_is_fedramp") {
             Some(Value::Bool(b)) => Some(*b),
             Some(Value::String(s)) => Some(s.eq_ignore_ascii_case("true")),
@@ -149,7 +151,10 @@ pub fn effective_plan(raw: &str) -> String {
 
 /// Plans nobody pays for; their subscription end means nothing.
 fn is_paid_plan(raw: &str) -> bool {
-    !matches!(effective_plan(raw).as_str(), "free" | "guest" | "free_workspace")
+    !matches!(
+        effective_plan(raw).as_str(),
+        "free" | "guest" | "free_workspace"
+    )
 }
 
 /// First 32 hex digits of SHA-256 of a token: a stable fingerprint that reveals nothing.
@@ -189,8 +194,12 @@ impl AccountIdentity {
 
     /// [`Self::from_tokens`] with an explicit clock (unix seconds), for the stale-plan rule.
     pub fn from_tokens_at(id_token: Option<&str>, access_token: Option<&str>, now: i64) -> Self {
-        let id = id_token.and_then(|t| decode_claims(t).ok()).unwrap_or_default();
-        let access = access_token.and_then(|t| decode_claims(t).ok()).unwrap_or_default();
+        let id = id_token
+            .and_then(|t| decode_claims(t).ok())
+            .unwrap_or_default();
+        let access = access_token
+            .and_then(|t| decode_claims(t).ok())
+            .unwrap_or_default();
         Self::from_claims(&id, &access, now)
     }
 
@@ -204,14 +213,19 @@ impl AccountIdentity {
             Some(c) => (c.email.clone(), c.chatgpt_account_id.clone(), true),
             None => (
                 id.email.clone().or_else(|| access.email.clone()),
-                id.chatgpt_account_id.clone().or_else(|| access.chatgpt_account_id.clone()),
+                id.chatgpt_account_id
+                    .clone()
+                    .or_else(|| access.chatgpt_account_id.clone()),
                 false,
             ),
         };
         // The user id belongs with the workspace (they form the identity key), so take it
         // from the token that supplied the workspace when it has one.
-        let workspace_source = pair_source
-            .or_else(|| [id, access].into_iter().find(|c| c.chatgpt_account_id.is_some()));
+        let workspace_source = pair_source.or_else(|| {
+            [id, access]
+                .into_iter()
+                .find(|c| c.chatgpt_account_id.is_some())
+        });
         let user_id = workspace_source
             .and_then(|c| c.user_id.clone())
             .or_else(|| id.user_id.clone())
@@ -222,10 +236,12 @@ impl AccountIdentity {
             .and_then(|c| c.subscription_active_until)
             .or(id.subscription_active_until)
             .or(access.subscription_active_until);
-        let plan_type = plan_source.and_then(|c| c.plan_type.clone()).filter(|plan| {
-            // A paid plan whose subscription already ended is stale: do not store it.
-            !(is_paid_plan(plan) && subscription_active_until.is_some_and(|end| end <= now))
-        });
+        let plan_type = plan_source
+            .and_then(|c| c.plan_type.clone())
+            .filter(|plan| {
+                // A paid plan whose subscription already ended is stale: do not store it.
+                !(is_paid_plan(plan) && subscription_active_until.is_some_and(|end| end <= now))
+            });
         Self {
             chatgpt_account_id: account_id,
             user_id,

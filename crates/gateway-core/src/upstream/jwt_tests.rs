@@ -71,7 +71,8 @@ fn user_id_falls_back_and_fedramp_is_read() {
 #[test]
 fn dotted_keys_are_object_keys_not_paths() {
     // A nested `https://api` → `openai` → … path must not be mistaken for the claim.
-    let t = test_jwt(&json!({"https://api": {"openai": {"com/auth": {"chatgpt_account_id": "x"}}}}));
+    let t =
+        test_jwt(&json!({"https://api": {"openai": {"com/auth": {"chatgpt_account_id": "x"}}}}));
     assert_eq!(decode_claims(&t).unwrap().chatgpt_account_id, None);
 }
 
@@ -85,10 +86,12 @@ fn user_prefixed_workspace_ids_are_dropped() {
 fn padded_payloads_are_tolerated_and_garbage_is_refused() {
     let t = test_jwt(&json!({"email": "p@example.com", "x": 1}));
     let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
-    while parts[1].len() % 4 != 0 {
-        parts[1].push('=');
-    }
-    assert_eq!(decode_claims(&parts.join(".")).unwrap().email.as_deref(), Some("p@example.com"));
+    let padding = (4 - parts[1].len() % 4) % 4;
+    parts[1].push_str(&"=".repeat(padding));
+    assert_eq!(
+        decode_claims(&parts.join(".")).unwrap().email.as_deref(),
+        Some("p@example.com")
+    );
     assert_eq!(decode_payload("abc"), Err(JwtError::NotJwt));
     assert_eq!(decode_payload("a..c"), Err(JwtError::NotJwt));
     assert_eq!(decode_payload("a.b.c.d"), Err(JwtError::NotJwt));
@@ -99,11 +102,17 @@ fn padded_payloads_are_tolerated_and_garbage_is_refused() {
 #[test]
 fn opaque_access_tokens_have_no_claims() {
     assert!(is_opaque_access_token("at-0123456789abcdef"));
-    assert_eq!(decode_claims("at-0123456789abcdef"), Ok(TokenClaims::default()));
+    assert_eq!(
+        decode_claims("at-0123456789abcdef"),
+        Ok(TokenClaims::default())
+    );
     let who = AccountIdentity::from_tokens_at(None, Some("at-0123456789abcdef"), NOW);
     assert_eq!(who, AccountIdentity::default());
     let key = who.identity_key(None, Some("at-0123456789abcdef")).unwrap();
-    assert_eq!(key, format!("token:{}", token_fingerprint("at-0123456789abcdef")));
+    assert_eq!(
+        key,
+        format!("token:{}", token_fingerprint("at-0123456789abcdef"))
+    );
 }
 
 #[test]
@@ -117,7 +126,10 @@ fn identity_prefers_the_id_token() {
     assert_eq!(who.plan_type.as_deref(), Some("team"));
     assert_eq!(who.access_expires_at, Some(NOW + 864_000));
     assert!(who.email_workspace_trusted);
-    assert_eq!(who.identity_key(Some("rt"), None).as_deref(), Some("acct:ws-id:user-id"));
+    assert_eq!(
+        who.identity_key(Some("rt"), None).as_deref(),
+        Some("acct:ws-id:user-id")
+    );
 }
 
 #[test]
@@ -135,7 +147,8 @@ fn pair_comes_from_the_access_token_when_only_it_has_both() {
 #[test]
 fn split_pair_is_filled_but_untrusted() {
     let id = test_jwt(&json!({"email": "id@example.com"}));
-    let at = test_jwt(&json!({AUTH_CLAIM: {"chatgpt_account_id": "ws-at", "chatgpt_user_id": "u"}}));
+    let at =
+        test_jwt(&json!({AUTH_CLAIM: {"chatgpt_account_id": "ws-at", "chatgpt_user_id": "u"}}));
     let who = AccountIdentity::from_tokens_at(Some(&id), Some(&at), NOW);
     assert_eq!(who.email.as_deref(), Some("id@example.com"));
     assert_eq!(who.chatgpt_account_id.as_deref(), Some("ws-at"));
@@ -185,8 +198,13 @@ fn prolite_variants_behave_as_pro_but_keep_the_raw_value() {
 
 #[test]
 fn identity_key_falls_back_to_a_token_hash() {
-    let who = AccountIdentity { chatgpt_account_id: Some("ws".into()), ..Default::default() };
-    let key = who.identity_key(Some("rt-secret"), Some("at-secret")).unwrap();
+    let who = AccountIdentity {
+        chatgpt_account_id: Some("ws".into()),
+        ..Default::default()
+    };
+    let key = who
+        .identity_key(Some("rt-secret"), Some("at-secret"))
+        .unwrap();
     assert_eq!(key, format!("token:{}", token_fingerprint("rt-secret")));
     assert_eq!(key.len(), "token:".len() + 32);
     assert!(!key.contains("secret"));

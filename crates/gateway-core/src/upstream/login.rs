@@ -42,7 +42,10 @@ impl PkceCodes {
     /// 64 random bytes, base64url without padding (86 characters), like the CLI.
     pub fn generate() -> Self {
         let verifier = random_b64(64);
-        Self { challenge: pkce_challenge(&verifier), verifier }
+        Self {
+            challenge: pkce_challenge(&verifier),
+            verifier,
+        }
     }
 }
 
@@ -106,10 +109,14 @@ pub fn authorize_url(req: &AuthorizeRequest<'_>) -> Result<String, LoginError> {
     }
     let encode = |s: &str| {
         // `byte_serialize` writes a literal `+` as `%2B`, so every `+` left is a space.
-        url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+        url::form_urlencoded::byte_serialize(s.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
     };
-    let query: Vec<String> =
-        params.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    let query: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
     url.set_query(Some(&query.join("&")));
     Ok(url.into())
 }
@@ -145,7 +152,13 @@ impl PendingLogin {
             originator,
             allowed_workspace_ids,
         })?;
-        Ok(Self { state, pkce, redirect_uri: redirect_uri.to_owned(), auth_url, created_at: now })
+        Ok(Self {
+            state,
+            pkce,
+            redirect_uri: redirect_uri.to_owned(),
+            auth_url,
+            created_at: now,
+        })
     }
 
     pub fn is_expired(&self, now: i64) -> bool {
@@ -207,7 +220,10 @@ pub enum LoginError {
     Unrecognised,
     /// The provider redirected with `error=…` (e.g. the user cancelled).
     #[error("sign-in was refused: {error}")]
-    Denied { error: String, description: Option<String> },
+    Denied {
+        error: String,
+        description: Option<String>,
+    },
     #[error("state does not match this login; start again")]
     StateMismatch,
 }
@@ -235,11 +251,16 @@ pub fn parse_callback(input: &str) -> Result<CallbackParams, LoginError> {
 }
 
 fn bare_code(text: &str) -> Result<CallbackParams, LoginError> {
-    let plausible = text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c));
+    let plausible = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c));
     if !plausible {
         return Err(LoginError::Unrecognised);
     }
-    Ok(CallbackParams { code: text.to_owned(), state: None })
+    Ok(CallbackParams {
+        code: text.to_owned(),
+        state: None,
+    })
 }
 
 fn params_from_query(query: &str) -> Result<CallbackParams, LoginError> {

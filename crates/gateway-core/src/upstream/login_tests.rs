@@ -1,19 +1,26 @@
 use super::*;
 
 fn query_of(url: &str) -> Vec<(String, String)> {
-    Url::parse(url).unwrap().query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[test]
 fn pkce_shapes() {
     let p = PkceCodes::generate();
     assert_eq!(p.verifier.len(), 86); // 64 bytes, base64url, no padding
-    assert!(p.verifier.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    assert!(p
+        .verifier
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     assert_eq!(p.challenge, pkce_challenge(&p.verifier));
     assert_eq!(p.challenge.len(), 43);
     assert_ne!(PkceCodes::generate().verifier, p.verifier);
     assert_eq!(generate_state().len(), 43); // 32 bytes
-    // RFC 7636 appendix B.
+                                            // RFC 7636 appendix B.
     assert_eq!(
         pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
@@ -49,8 +56,10 @@ fn authorize_url_has_every_parameter_in_order() {
         ("originator", "codex_cli_rs"),
     ];
     let got = query_of(&url);
-    let want: Vec<(String, String)> =
-        expected.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let want: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     assert_eq!(got, want);
 }
 
@@ -67,15 +76,30 @@ fn allowed_workspaces_are_comma_joined() {
     })
     .unwrap();
     let got = query_of(&url);
-    assert_eq!(got.last().unwrap(), &("allowed_workspace_id".to_owned(), "ws-1,ws-2".to_owned()));
+    assert_eq!(
+        got.last().unwrap(),
+        &("allowed_workspace_id".to_owned(), "ws-1,ws-2".to_owned())
+    );
     assert!(url.starts_with("http://127.0.0.1:9/oauth/authorize?"));
 }
 
 #[test]
 fn pending_login_ties_url_state_and_challenge() {
-    let login = PendingLogin::start(AUTHORIZE_URL, DEFAULT_REDIRECT_URI, "codex_cli_rs", &[], 100).unwrap();
+    let login = PendingLogin::start(
+        AUTHORIZE_URL,
+        DEFAULT_REDIRECT_URI,
+        "codex_cli_rs",
+        &[],
+        100,
+    )
+    .unwrap();
     let q = query_of(&login.auth_url);
-    let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap();
+    let get = |k: &str| {
+        q.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
     assert_eq!(get("state"), login.state);
     assert_eq!(get("code_challenge"), pkce_challenge(&login.pkce.verifier));
     assert!(!login.is_expired(100 + PENDING_LOGIN_TTL_SECS));
@@ -89,7 +113,10 @@ fn pending_login_ties_url_state_and_challenge() {
 
 #[test]
 fn parses_pasted_callback_urls() {
-    let p = parse_callback("  http://localhost:1455/auth/callback?code=ac_abc-123&scope=openid&state=xyz \n").unwrap();
+    let p = parse_callback(
+        "  http://localhost:1455/auth/callback?code=ac_abc-123&scope=openid&state=xyz \n",
+    )
+    .unwrap();
     assert_eq!(p.code, "ac_abc-123");
     assert_eq!(p.state.as_deref(), Some("xyz"));
     let p = parse_callback("/auth/callback?code=a%2Bb&state=s").unwrap();
@@ -111,7 +138,10 @@ fn parses_bare_codes() {
 
 #[test]
 fn reports_missing_code_and_provider_errors() {
-    assert_eq!(parse_callback("http://localhost:1455/auth/callback?state=s"), Err(LoginError::MissingCode));
+    assert_eq!(
+        parse_callback("http://localhost:1455/auth/callback?state=s"),
+        Err(LoginError::MissingCode)
+    );
     assert_eq!(
         parse_callback("http://localhost:1455/auth/callback?error=access_denied&error_description=User+cancelled&state=s"),
         Err(LoginError::Denied { error: "access_denied".into(), description: Some("User cancelled".into()) })
@@ -121,10 +151,16 @@ fn reports_missing_code_and_provider_errors() {
 
 #[test]
 fn state_check() {
-    let with = CallbackParams { code: "c".into(), state: Some("s1".into()) };
+    let with = CallbackParams {
+        code: "c".into(),
+        state: Some("s1".into()),
+    };
     assert_eq!(with.check_state("s1"), Ok(()));
     assert_eq!(with.check_state("s2"), Err(LoginError::StateMismatch));
-    let bare = CallbackParams { code: "c".into(), state: None };
+    let bare = CallbackParams {
+        code: "c".into(),
+        state: None,
+    };
     assert_eq!(bare.check_state("anything"), Ok(()));
     assert!(!format!("{with:?}").contains("\"c\""));
 }

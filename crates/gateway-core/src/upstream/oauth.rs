@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::jwt::decode_claims;
-use super::refresh_error::{is_client_rejection, safe_error_code};
 pub use super::refresh_error::{classify_failure, RefreshError, TerminalReason};
+use super::refresh_error::{is_client_rejection, safe_error_code};
 use super::timestamp::now_unix;
 
 /// OAuth client id of the Codex CLI; the token endpoint accepts only this one.
@@ -71,10 +71,19 @@ impl TokenSet {
 
 impl std::fmt::Debug for TokenSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |t: &Option<String>| if t.is_some() { "Some(<redacted>)" } else { "None" };
+        let shown = |t: &Option<String>| {
+            if t.is_some() {
+                "Some(<redacted>)"
+            } else {
+                "None"
+            }
+        };
         f.debug_struct("TokenSet")
             .field("access_token", &format_args!("<redacted>"))
-            .field("refresh_token", &format_args!("{}", shown(&self.refresh_token)))
+            .field(
+                "refresh_token",
+                &format_args!("{}", shown(&self.refresh_token)),
+            )
             .field("id_token", &format_args!("{}", shown(&self.id_token)))
             .field("expires_at", &self.expires_at)
             .finish()
@@ -114,7 +123,9 @@ pub enum ExchangeError {
 }
 
 fn code_suffix(code: &Option<String>) -> String {
-    code.as_deref().map(|c| format!(", {c}")).unwrap_or_default()
+    code.as_deref()
+        .map(|c| format!(", {c}"))
+        .unwrap_or_default()
 }
 
 /// Calls the token endpoint. Cheap to clone; holds the shared `reqwest::Client`, whose
@@ -129,7 +140,11 @@ pub struct OAuthClient {
 impl OAuthClient {
     /// A client for `token_url` (`CODEX_OAUTH_TOKEN_URL`) with the Codex client id.
     pub fn new(http: reqwest::Client, token_url: impl Into<String>) -> Self {
-        Self { http, token_url: token_url.into(), client_id: CODEX_CLIENT_ID.to_owned() }
+        Self {
+            http,
+            token_url: token_url.into(),
+            client_id: CODEX_CLIENT_ID.to_owned(),
+        }
     }
 
     /// Overrides the client id (tests; a future device-code client).
@@ -153,14 +168,20 @@ impl OAuthClient {
             "refresh_token": refresh_token.trim(),
         });
         let request = self.http.post(&self.token_url).json(&body);
-        let (status, bytes) = self.send(request).await.map_err(|message| {
-            RefreshError::Transient { status: None, message }
-        })?;
+        let (status, bytes) =
+            self.send(request)
+                .await
+                .map_err(|message| RefreshError::Transient {
+                    status: None,
+                    message,
+                })?;
         if !(200..300).contains(&status) {
             return Err(classify_failure(status, &bytes));
         }
-        TokenSet::from_response(&bytes, now_unix())
-            .map_err(|e| RefreshError::Transient { status: Some(status), message: e.to_string() })
+        TokenSet::from_response(&bytes, now_unix()).map_err(|e| RefreshError::Transient {
+            status: Some(status),
+            message: e.to_string(),
+        })
     }
 
     /// Exchanges a login's authorization code (form-encoded, upstream.md §4.2). An answer
@@ -181,7 +202,10 @@ impl OAuthClient {
         let request = self
             .http
             .post(&self.token_url)
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(form);
         let (status, bytes) = self.send(request).await.map_err(ExchangeError::Transport)?;
         if !(200..300).contains(&status) {
@@ -223,7 +247,11 @@ fn transport_message(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         return format!("timed out after {} s", TOKEN_REQUEST_TIMEOUT.as_secs());
     }
-    let kind = if e.is_connect() { "connection failed" } else { "transport error" };
+    let kind = if e.is_connect() {
+        "connection failed"
+    } else {
+        "transport error"
+    };
     let mut message = kind.to_owned();
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {

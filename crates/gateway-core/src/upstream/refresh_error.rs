@@ -62,7 +62,10 @@ pub enum RefreshError {
     ClientRejected { code: String, status: u16 },
     /// Anything else: transport, timeout, 5xx, 429, or an answer we do not understand.
     #[error("token refresh failed: {message}")]
-    Transient { status: Option<u16>, message: String },
+    Transient {
+        status: Option<u16>,
+        message: String,
+    },
 }
 
 impl RefreshError {
@@ -72,9 +75,9 @@ impl RefreshError {
     pub fn is_retryable(&self) -> bool {
         match self {
             RefreshError::Transient { status: None, .. } => true,
-            RefreshError::Transient { status: Some(s), .. } => {
-                matches!(*s, 408 | 429) || (500..=599).contains(s)
-            }
+            RefreshError::Transient {
+                status: Some(s), ..
+            } => matches!(*s, 408 | 429) || (500..=599).contains(s),
             RefreshError::Terminal { .. } | RefreshError::ClientRejected { .. } => false,
         }
     }
@@ -92,7 +95,10 @@ impl RefreshError {
 /// retried"), most specific first so the stored reason is the most precise one.
 const TERMINAL_TEXT: [(&str, TerminalReason); 7] = [
     ("refresh_token_reused", TerminalReason::RefreshTokenReused),
-    ("refresh_token_invalidated", TerminalReason::RefreshTokenInvalidated),
+    (
+        "refresh_token_invalidated",
+        TerminalReason::RefreshTokenInvalidated,
+    ),
     ("token_invalidated", TerminalReason::RefreshTokenInvalidated),
     ("refresh_token_expired", TerminalReason::RefreshTokenExpired),
     ("invalid_grant", TerminalReason::RefreshTokenRevoked),
@@ -124,31 +130,49 @@ pub fn error_code(body: &Value) -> Option<String> {
 /// `invalidated` means; the mock answers unknown tokens the same way.
 pub fn classify_failure(status: u16, body: &[u8]) -> RefreshError {
     let text = String::from_utf8_lossy(body).to_lowercase();
-    let code = serde_json::from_slice::<Value>(body).ok().as_ref().and_then(error_code);
+    let code = serde_json::from_slice::<Value>(body)
+        .ok()
+        .as_ref()
+        .and_then(error_code);
     if let Some(code) = code.as_deref() {
         if CLIENT_CODES.contains(&code) {
-            return RefreshError::ClientRejected { code: code.to_owned(), status };
+            return RefreshError::ClientRejected {
+                code: code.to_owned(),
+                status,
+            };
         }
         if let Some(reason) = TerminalReason::from_code(code) {
             return RefreshError::Terminal { reason, status };
         }
     }
     let by_text = |strings: &[(&str, TerminalReason)]| {
-        strings.iter().find(|(needle, _)| text.contains(needle)).map(|(_, reason)| *reason)
+        strings
+            .iter()
+            .find(|(needle, _)| text.contains(needle))
+            .map(|(_, reason)| *reason)
     };
     if let Some(reason) = by_text(&TERMINAL_TEXT[..4]) {
         return RefreshError::Terminal { reason, status };
     }
     if let Some(client) = CLIENT_CODES.iter().find(|c| text.contains(*c)) {
-        return RefreshError::ClientRejected { code: (*client).to_owned(), status };
+        return RefreshError::ClientRejected {
+            code: (*client).to_owned(),
+            status,
+        };
     }
     if let Some(reason) = by_text(&TERMINAL_TEXT[4..]) {
         return RefreshError::Terminal { reason, status };
     }
     if status == 401 {
-        return RefreshError::Terminal { reason: TerminalReason::RefreshTokenInvalidated, status };
+        return RefreshError::Terminal {
+            reason: TerminalReason::RefreshTokenInvalidated,
+            status,
+        };
     }
-    RefreshError::Transient { status: Some(status), message: http_message(status, code) }
+    RefreshError::Transient {
+        status: Some(status),
+        message: http_message(status, code),
+    }
 }
 
 /// `HTTP 503 (server_is_overloaded)`, or `HTTP 502` when the body has no safe code.
@@ -162,7 +186,10 @@ fn http_message(status: u16, code: Option<String>) -> String {
 /// Error codes are short identifiers; tokens are long. Only a code passing this test may
 /// reach an error message, so an echoed token or free text never reaches a log line.
 fn is_safe_code(code: &str) -> bool {
-    code.len() <= 40 && code.chars().all(|ch| ch.is_ascii_alphanumeric() || "_-.".contains(ch))
+    code.len() <= 40
+        && code
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "_-.".contains(ch))
 }
 
 /// The body's error code ([`error_code`]) if it is safe to show.

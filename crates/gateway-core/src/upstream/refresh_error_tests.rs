@@ -19,18 +19,36 @@ fn cli_test_bodies() {
     assert_eq!(terminal(400, reused), TerminalReason::RefreshTokenReused);
     assert_eq!(terminal(401, reused), TerminalReason::RefreshTokenReused);
     let e = classify_failure(500, br#"{"error":"temporary-failure"}"#);
-    assert_eq!(e, RefreshError::Transient { status: Some(500), message: "HTTP 500 (temporary-failure)".into() });
+    assert_eq!(
+        e,
+        RefreshError::Transient {
+            status: Some(500),
+            message: "HTTP 500 (temporary-failure)".into()
+        }
+    );
     assert!(e.is_retryable());
 }
 
 #[test]
 fn code_extraction_order_and_case() {
     let code = |s: &str| error_code(&serde_json::from_str(s).unwrap());
-    assert_eq!(code(r#"{"error":{"code":"Refresh_Token_Reused"}}"#).as_deref(), Some("refresh_token_reused"));
-    assert_eq!(code(r#"{"error":"invalid_grant","code":"x"}"#).as_deref(), Some("invalid_grant"));
-    assert_eq!(code(r#"{"code":"TOKEN_INVALIDATED"}"#).as_deref(), Some("token_invalidated"));
+    assert_eq!(
+        code(r#"{"error":{"code":"Refresh_Token_Reused"}}"#).as_deref(),
+        Some("refresh_token_reused")
+    );
+    assert_eq!(
+        code(r#"{"error":"invalid_grant","code":"x"}"#).as_deref(),
+        Some("invalid_grant")
+    );
+    assert_eq!(
+        code(r#"{"code":"TOKEN_INVALIDATED"}"#).as_deref(),
+        Some("token_invalidated")
+    );
     // `error` is an object without a code: top-level `code` is the fallback.
-    assert_eq!(code(r#"{"error":{"message":"m"},"code":"c"}"#).as_deref(), Some("c"));
+    assert_eq!(
+        code(r#"{"error":{"message":"m"},"code":"c"}"#).as_deref(),
+        Some("c")
+    );
     assert_eq!(code(r#"{"message":"nothing"}"#), None);
 }
 
@@ -38,15 +56,25 @@ fn code_extraction_order_and_case() {
 fn reason_mapping_of_scheduling_10_4() {
     let cases = [
         ("refresh_token_reused", TerminalReason::RefreshTokenReused),
-        ("refresh_token_invalidated", TerminalReason::RefreshTokenInvalidated),
+        (
+            "refresh_token_invalidated",
+            TerminalReason::RefreshTokenInvalidated,
+        ),
         ("token_invalidated", TerminalReason::RefreshTokenInvalidated),
         ("refresh_token_expired", TerminalReason::RefreshTokenExpired),
         ("invalid_grant", TerminalReason::RefreshTokenRevoked),
         ("access_denied", TerminalReason::RefreshTokenRevoked),
     ];
     for (code, reason) in cases {
-        assert_eq!(terminal(400, &format!(r#"{{"error":"{code}"}}"#)), reason, "{code}");
-        assert_eq!(terminal(403, &format!(r#"{{"error":{{"code":"{code}"}}}}"#)), reason);
+        assert_eq!(
+            terminal(400, &format!(r#"{{"error":"{code}"}}"#)),
+            reason,
+            "{code}"
+        );
+        assert_eq!(
+            terminal(403, &format!(r#"{{"error":{{"code":"{code}"}}}}"#)),
+            reason
+        );
     }
 }
 
@@ -60,7 +88,10 @@ fn oauth_style_invalid_grant_is_revoked() {
 fn body_text_matches_when_no_code_does() {
     let body = r#"{"error":{"message":"Your session has ended. Please sign in again."}}"#;
     assert_eq!(terminal(400, body), TerminalReason::RefreshTokenRevoked);
-    assert_eq!(terminal(400, "plain text: REFRESH_TOKEN_REUSED"), TerminalReason::RefreshTokenReused);
+    assert_eq!(
+        terminal(400, "plain text: REFRESH_TOKEN_REUSED"),
+        TerminalReason::RefreshTokenReused
+    );
     // A code we do not know does not hide a terminal string in the description.
     let body = r#"{"error":"weird","error_description":"token_invalidated upstream"}"#;
     assert_eq!(terminal(400, body), TerminalReason::RefreshTokenInvalidated);
@@ -69,7 +100,10 @@ fn body_text_matches_when_no_code_does() {
 #[test]
 fn client_rejection_is_not_the_accounts_fault() {
     for (status, body) in [
-        (401, r#"{"error":"invalid_client","error_description":"Unknown client_id"}"#),
+        (
+            401,
+            r#"{"error":"invalid_client","error_description":"Unknown client_id"}"#,
+        ),
         (400, r#"{"error":{"code":"unauthorized_client"}}"#),
         (400, "unauthorized_client"),
     ] {
@@ -89,8 +123,14 @@ fn client_rejection_is_not_the_accounts_fault() {
 #[test]
 fn unexplained_401_is_invalidated() {
     assert_eq!(terminal(401, ""), TerminalReason::RefreshTokenInvalidated);
-    assert_eq!(terminal(401, "<html>Unauthorized</html>"), TerminalReason::RefreshTokenInvalidated);
-    assert_eq!(terminal(401, r#"{"error":{"code":"token_expired"}}"#), TerminalReason::RefreshTokenInvalidated);
+    assert_eq!(
+        terminal(401, "<html>Unauthorized</html>"),
+        TerminalReason::RefreshTokenInvalidated
+    );
+    assert_eq!(
+        terminal(401, r#"{"error":{"code":"token_expired"}}"#),
+        TerminalReason::RefreshTokenInvalidated
+    );
 }
 
 #[test]
@@ -100,10 +140,22 @@ fn transient_statuses_and_retryability() {
     assert!(t(502, "<html>502 Bad Gateway</html>").is_retryable());
     assert!(t(503, "").is_retryable());
     assert!(t(408, "").is_retryable());
-    let other = t(400, r#"{"error":"invalid_request","error_description":"x"}"#);
-    assert_eq!(other, RefreshError::Transient { status: Some(400), message: "HTTP 400 (invalid_request)".into() });
+    let other = t(
+        400,
+        r#"{"error":"invalid_request","error_description":"x"}"#,
+    );
+    assert_eq!(
+        other,
+        RefreshError::Transient {
+            status: Some(400),
+            message: "HTTP 400 (invalid_request)".into()
+        }
+    );
     assert!(!other.is_retryable());
-    let transport = RefreshError::Transient { status: None, message: "timed out".into() };
+    let transport = RefreshError::Transient {
+        status: None,
+        message: "timed out".into(),
+    };
     assert!(transport.is_retryable());
 }
 

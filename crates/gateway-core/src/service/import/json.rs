@@ -12,8 +12,17 @@ type Object = Map<String, Value>;
 
 /// Sub2API and CLIProxyAPI keep other providers' credentials in the same export; these
 /// `type` values name them, so such entries are reported rather than failing obscurely.
-const OTHER_PROVIDER_TYPES: [&str; 9] =
-    ["claude", "anthropic", "gemini", "gemini-cli", "qwen", "iflow", "antigravity", "vertex", "kimi"];
+const OTHER_PROVIDER_TYPES: [&str; 9] = [
+    "claude",
+    "anthropic",
+    "gemini",
+    "gemini-cli",
+    "qwen",
+    "iflow",
+    "antigravity",
+    "vertex",
+    "kimi",
+];
 
 /// Parses the whole document; `access_only` is the `json_at` format.
 pub(super) fn parse(text: &str, access_only: bool) -> Result<ImportParse, ImportError> {
@@ -53,7 +62,9 @@ fn unparseable(reason: &str) -> ImportError {
 /// Where an entry's fields may live, most specific first: Sub2API's `credentials`, the
 /// Codex CLI's `tokens`, then the entry itself (CLIProxyAPI and flat entries).
 fn views(entry: &Object) -> Vec<&Object> {
-    let nested = ["credentials", "tokens"].into_iter().filter_map(|k| entry.get(k)?.as_object());
+    let nested = ["credentials", "tokens"]
+        .into_iter()
+        .filter_map(|k| entry.get(k)?.as_object());
     nested.chain(std::iter::once(entry)).collect()
 }
 
@@ -64,23 +75,30 @@ fn text_of(value: &Value) -> Option<String> {
 
 /// The first non-empty string under any of `keys` in any view.
 fn field(views: &[&Object], keys: &[&str]) -> Option<String> {
-    views.iter().find_map(|v| keys.iter().find_map(|k| v.get(*k).and_then(text_of)))
+    views
+        .iter()
+        .find_map(|v| keys.iter().find_map(|k| v.get(*k).and_then(text_of)))
 }
 
 /// The first non-empty string at `parent.key` in any view (`user.email`, `account.id`).
 fn nested(views: &[&Object], parent: &str, keys: &[&str]) -> Option<String> {
-    let parents: Vec<&Object> =
-        views.iter().filter_map(|v| v.get(parent).and_then(Value::as_object)).collect();
+    let parents: Vec<&Object> = views
+        .iter()
+        .filter_map(|v| v.get(parent).and_then(Value::as_object))
+        .collect();
     field(&parents, keys)
 }
 
 /// RFC 3339, unix seconds or milliseconds, as a number or a numeric string.
 fn timestamp(views: &[&Object], keys: &[&str]) -> Option<i64> {
-    let value = views.iter().find_map(|v| keys.iter().find_map(|k| v.get(*k)))?;
+    let value = views
+        .iter()
+        .find_map(|v| keys.iter().find_map(|k| v.get(*k)))?;
     match value {
         Value::Number(n) => n.as_i64().map(unix_seconds_from_number),
-        Value::String(s) => parse_rfc3339(s)
-            .or_else(|| s.trim().parse::<i64>().ok().map(unix_seconds_from_number)),
+        Value::String(s) => {
+            parse_rfc3339(s).or_else(|| s.trim().parse::<i64>().ok().map(unix_seconds_from_number))
+        }
         _ => None,
     }
 }
@@ -116,14 +134,33 @@ fn candidate(entry: &Object, access_only: bool) -> Result<ImportCandidate, Strin
         access_token,
         id_token,
         email: field(&v, &["email"]).or_else(|| nested(&v, "user", &["email"])),
-        account_id: field(&v, &["account_id", "accountId", "chatgpt_account_id", "chatgptAccountId"])
-            .or_else(|| nested(&v, "account", &["id"]))
-            // Same rule as for JWT claims: a `user-` id names a user, not a workspace.
-            .filter(|id| !id.starts_with("user-")),
-        user_id: field(&v, &["chatgpt_user_id", "chatgptUserId", "user_id", "userId"])
-            .or_else(|| nested(&v, "user", &["id"])),
-        plan_type: field(&v, &["plan_type", "planType", "chatgpt_plan_type", "chatgptPlanType"])
-            .or_else(|| nested(&v, "account", &["plan_type", "planType"])),
+        account_id: field(
+            &v,
+            &[
+                "account_id",
+                "accountId",
+                "chatgpt_account_id",
+                "chatgptAccountId",
+            ],
+        )
+        .or_else(|| nested(&v, "account", &["id"]))
+        // Same rule as for JWT claims: a `user-` id names a user, not a workspace.
+        .filter(|id| !id.starts_with("user-")),
+        user_id: field(
+            &v,
+            &["chatgpt_user_id", "chatgptUserId", "user_id", "userId"],
+        )
+        .or_else(|| nested(&v, "user", &["id"])),
+        plan_type: field(
+            &v,
+            &[
+                "plan_type",
+                "planType",
+                "chatgpt_plan_type",
+                "chatgptPlanType",
+            ],
+        )
+        .or_else(|| nested(&v, "account", &["plan_type", "planType"])),
         expires_at: timestamp(&v, &["expired", "expires_at", "expiresAt", "expires"]),
     })
 }
@@ -147,7 +184,10 @@ fn check_provider(entry: &Object) -> Result<(), String> {
     }
     if let Some(kind) = entry.get("type").and_then(text_of) {
         if OTHER_PROVIDER_TYPES.contains(&kind.to_ascii_lowercase().as_str()) {
-            return Err(format!("`{}` credentials are not Codex credentials", short(&kind)));
+            return Err(format!(
+                "`{}` credentials are not Codex credentials",
+                short(&kind)
+            ));
         }
     }
     Ok(())

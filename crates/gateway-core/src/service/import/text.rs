@@ -14,7 +14,12 @@ pub(super) enum TokenKind {
 pub(super) fn token_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.lines()
         .enumerate()
-        .map(|(i, line)| (i + 1, line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')))
+        .map(|(i, line)| {
+            (
+                i + 1,
+                line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'),
+            )
+        })
         .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
 }
 
@@ -69,5 +74,7 @@ pub(super) fn check_access_token(token: &str) -> Result<(), &'static str> {
     if !looks_like_jwt(token) {
         return Err("not an access token (expected a JWT or an `at-` token)");
     }
-    decode_payload(token).map(|_| ()).map_err(|_| "malformed JWT: its payload cannot be read")
+    decode_payload(token)
+        .map(|_| ())
+        .map_err(|_| "malformed JWT: its payload cannot be read")
 }

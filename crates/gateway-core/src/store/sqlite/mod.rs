@@ -77,3 +77,41 @@ impl Store for SqliteStore {
         self.pool.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The durability settings are the point of this backend; a regression here would
+    /// only show up as lost refresh tokens after a crash.
+    #[tokio::test]
+    async fn connections_use_wal_full_sync_and_foreign_keys() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("a").join("b.db"))
+            .await
+            .expect("open");
+        let mut conn = store.pool.acquire().await.expect("connection");
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("q");
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("q");
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("q");
+        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("q");
+        assert_eq!(journal, "wal");
+        assert_eq!(synchronous, 2, "2 = FULL");
+        assert_eq!(foreign_keys, 1);
+        assert_eq!(busy, 5_000);
+        drop(conn);
+        store.close().await;
+    }
+}
