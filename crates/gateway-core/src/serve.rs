@@ -21,12 +21,15 @@ where
 {
     let draining = CancellationToken::new();
     let signal = draining.clone();
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutdown requested: no new connections, draining in-flight requests");
-            signal.cancel();
-        });
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutdown requested: no new connections, draining in-flight requests");
+        signal.cancel();
+    });
     let deadline = async {
         draining.cancelled().await;
         tokio::time::sleep(grace).await;

@@ -11,9 +11,9 @@ use crate::scheduler::Pool;
 use crate::secrets::{self, SecretStore};
 use crate::service;
 use crate::service::settings::RuntimeSettings;
-use crate::upstream::oauth::OAuthClient;
 use crate::store::{self, Store};
 use crate::tasks::TaskSet;
+use crate::upstream::oauth::OAuthClient;
 
 /// Why the gateway could not start. Rendered as one line that names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -21,9 +21,15 @@ pub enum StartupError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error("cannot open the {driver} database (check DATABASE_URL / DATABASE_*): {source}")]
-    Store { driver: &'static str, source: store::StoreError },
+    Store {
+        driver: &'static str,
+        source: store::StoreError,
+    },
     #[error("cannot connect to the {driver} cache (check REDIS_URL / REDIS_*): {source}")]
-    Cache { driver: &'static str, source: cache::CacheError },
+    Cache {
+        driver: &'static str,
+        source: cache::CacheError,
+    },
     #[error(transparent)]
     SecretKey(#[from] secrets::key::SecretKeyError),
     #[error("cannot build the HTTP client: {0}")]
@@ -73,14 +79,21 @@ impl AppState {
 
     /// The runtime settings as last loaded from the store.
     pub fn runtime_settings(&self) -> Arc<RuntimeSettings> {
-        self.inner.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.inner
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Re-reads the runtime settings after they changed.
     pub async fn reload_settings(&self) -> Result<(), store::StoreError> {
         let pairs = self.inner.store.all_settings().await?;
-        *self.inner.settings.write().unwrap_or_else(|e| e.into_inner()) =
-            Arc::new(RuntimeSettings::from_pairs(&pairs));
+        *self
+            .inner
+            .settings
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(RuntimeSettings::from_pairs(&pairs));
         Ok(())
     }
 
@@ -92,7 +105,10 @@ impl AppState {
     pub async fn shutdown(&self) {
         let grace = self.inner.config.shutdown_grace;
         if !self.inner.tasks.shutdown(grace).await {
-            tracing::warn!(grace_secs = grace.as_secs(), "background tasks overran the grace period");
+            tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "background tasks overran the grace period"
+            );
         }
         self.inner.store.close().await;
     }
@@ -103,10 +119,16 @@ impl AppState {
 pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     let store = store::open(&config.database)
         .await
-        .map_err(|source| StartupError::Store { driver: config.database.driver(), source })?;
+        .map_err(|source| StartupError::Store {
+            driver: config.database.driver(),
+            source,
+        })?;
     let cache = cache::open(&config.cache)
         .await
-        .map_err(|source| StartupError::Cache { driver: config.cache.driver(), source })?;
+        .map_err(|source| StartupError::Cache {
+            driver: config.cache.driver(),
+            source,
+        })?;
     let secrets: Arc<dyn SecretStore> =
         Arc::new(secrets::key::open_encrypted(&config, store.as_ref()).await?);
     build_state_with(config, store, cache, secrets).await
@@ -127,7 +149,10 @@ pub async fn build_state_with(
     if written > 0 {
         tracing::info!(written, "wrote runtime-settings defaults");
     }
-    let pairs = store.all_settings().await.map_err(|source| StartupError::Store { driver, source })?;
+    let pairs = store
+        .all_settings()
+        .await
+        .map_err(|source| StartupError::Store { driver, source })?;
     let http = reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
         .build()
@@ -149,6 +174,9 @@ pub async fn build_state_with(
         .pool()
         .reload(&state)
         .await
-        .map_err(|e| StartupError::Store { driver, source: store::StoreError::Open(e.to_string()) })?;
+        .map_err(|e| StartupError::Store {
+            driver,
+            source: store::StoreError::Open(e.to_string()),
+        })?;
     Ok(state)
 }

@@ -41,7 +41,9 @@ impl TaskSet {
     pub async fn shutdown(&self, grace: Duration) -> bool {
         self.cancel.cancel();
         self.tracker.close();
-        tokio::time::timeout(grace, self.tracker.wait()).await.is_ok()
+        tokio::time::timeout(grace, self.tracker.wait())
+            .await
+            .is_ok()
     }
 
     pub fn len(&self) -> usize {
@@ -80,7 +82,9 @@ mod tests {
     #[tokio::test]
     async fn shutdown_reports_a_task_that_overruns_the_grace() {
         let tasks = TaskSet::new();
-        tasks.spawn("stuck", async { tokio::time::sleep(Duration::from_secs(60)).await });
+        tasks.spawn("stuck", async {
+            tokio::time::sleep(Duration::from_secs(60)).await
+        });
         assert!(!tasks.shutdown(Duration::from_millis(50)).await);
     }
 }

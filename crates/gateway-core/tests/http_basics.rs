@@ -1,5 +1,6 @@
 //! The HTTP surface every deployment has: `/health`, the root redirect, the dashboard
 //! fallback, request ids, unknown routes and graceful shutdown.
+#![cfg(test)]
 
 mod common;
 
@@ -12,11 +13,22 @@ use tower::ServiceExt;
 async fn call(method: Method, uri: &str) -> axum::response::Response {
     let (state, _dir) = common::state_with(|_| {}).await;
     let router = gateway_core::build_router(state);
-    router.oneshot(Request::builder().method(method).uri(uri).body(Body::empty()).unwrap()).await.unwrap()
+    router
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap()
 }
 
 async fn body_json(resp: axum::response::Response) -> serde_json::Value {
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
 
@@ -28,8 +40,14 @@ async fn health_reports_drivers_and_account_counts() {
     let json = body_json(resp).await;
     assert_eq!(json["status"], "ok");
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(json["store"], serde_json::json!({"driver": "sqlite", "healthy": true}));
-    assert_eq!(json["cache"], serde_json::json!({"driver": "memory", "healthy": true}));
+    assert_eq!(
+        json["store"],
+        serde_json::json!({"driver": "sqlite", "healthy": true})
+    );
+    assert_eq!(
+        json["cache"],
+        serde_json::json!({"driver": "memory", "healthy": true})
+    );
     assert_eq!(json["accounts"]["total"], 0);
 }
 
@@ -39,7 +57,12 @@ async fn health_is_503_when_the_store_is_gone() {
     state.store().close().await;
     let router = gateway_core::build_router(state);
     let resp = router
-        .oneshot(Request::builder().uri("/health").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::builder()
+                .uri("/health")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -64,9 +87,14 @@ async fn dashboard_serves_html_with_spa_fallback() {
         assert_eq!(resp.status(), StatusCode::OK, "{uri}");
         let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
         assert!(ct.starts_with("text/html"), "{uri}: {ct}");
-        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22).await.unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22)
+            .await
+            .unwrap();
         let html = String::from_utf8_lossy(&bytes);
-        assert!(html.contains("<html") || html.contains("<!doctype"), "{uri}");
+        assert!(
+            html.contains("<html") || html.contains("<!doctype"),
+            "{uri}"
+        );
     }
     let resp = call(Method::GET, "/admin/assets/missing-1234.js").await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
@@ -76,16 +104,28 @@ async fn dashboard_serves_html_with_spa_fallback() {
 async fn unknown_routes_get_a_json_404() {
     let resp = call(Method::GET, "/nope").await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    assert_eq!(body_json(resp).await, serde_json::json!({"error": "no such route", "code": "not_found"}));
+    assert_eq!(
+        body_json(resp).await,
+        serde_json::json!({"error": "no such route", "code": "not_found"})
+    );
 }
 
 #[tokio::test]
 async fn serve_drains_in_flight_requests_then_returns() {
     let gw = common::start(|_| {}).await;
     let client = reqwest::Client::new();
-    let health = client.get(format!("{}/health", gw.base_url)).send().await.unwrap();
+    let health = client
+        .get(format!("{}/health", gw.base_url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     let addr = gw.addr;
-    tokio::time::timeout(Duration::from_secs(10), gw.stop()).await.unwrap();
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "listener must be closed");
+    tokio::time::timeout(Duration::from_secs(10), gw.stop())
+        .await
+        .unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "listener must be closed"
+    );
 }

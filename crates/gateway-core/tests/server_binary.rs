@@ -1,6 +1,7 @@
 //! The `switchyard-server` binary as a user runs it: no configuration at all serves
 //! `/health` on SQLite + memory; bad configuration ends with one line naming the setting and a
 //! non-zero exit; SIGTERM drains and exits 0.
+#![cfg(test)]
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -28,7 +29,11 @@ const CLEARED: &[&str] = &[
 ];
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn server(dir: &Path, port: u16, env: &[(&str, &str)]) -> Command {
@@ -51,7 +56,12 @@ fn wait_for_health(port: u16, child: &mut Child) -> serde_json::Value {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
             panic!("server exited early with {status}: {err}");
         }
         if let Ok(resp) = http_get::blocking_get(&url) {
@@ -71,8 +81,11 @@ mod http_get {
         let rest = url.strip_prefix("http://").ok_or("not http")?;
         let (host, path) = rest.split_once('/').ok_or("no path")?;
         let mut stream = TcpStream::connect(host).map_err(|e| e.to_string())?;
-        write!(stream, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
-            .map_err(|e| e.to_string())?;
+        write!(
+            stream,
+            "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .map_err(|e| e.to_string())?;
         let mut raw = String::new();
         stream.read_to_string(&mut raw).map_err(|e| e.to_string())?;
         let (head, body) = raw.split_once("\r\n\r\n").ok_or("no body")?;
@@ -84,14 +97,21 @@ mod http_get {
 }
 
 fn terminate(child: &mut Child) -> std::process::ExitStatus {
-    let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "server did not stop within 20 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "server did not stop within 20 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -123,7 +143,11 @@ fn starts_with_no_configuration_and_stops_cleanly_on_sigterm() {
     let mut child = server(dir.path(), port, &[]).spawn().unwrap();
     wait_for_health(port, &mut child);
     assert!(terminate(&mut child).success());
-    assert_eq!(std::fs::read(&key).unwrap(), before, "key file must never be rewritten");
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        before,
+        "key file must never be rewritten"
+    );
 }
 
 /// Runs the server expecting a startup failure; returns its stderr.
@@ -132,8 +156,15 @@ fn failing_start(dir: &Path, port: u16, env: &[(&str, &str)]) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "expected a failure for {env:?}");
     assert!(!stderr.contains("panicked"), "panic for {env:?}: {stderr}");
-    assert!(!stderr.contains("backtrace"), "backtrace for {env:?}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line for {env:?}: {stderr}");
+    assert!(
+        !stderr.contains("backtrace"),
+        "backtrace for {env:?}: {stderr}"
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line for {env:?}: {stderr}"
+    );
     stderr
 }
 
@@ -146,14 +177,26 @@ fn bad_configuration_ends_with_one_line_naming_the_setting() {
         (&[("CACHE_DRIVER", "memcached")], "CACHE_DRIVER"),
         (&[("DATABASE_URL", "::not a url")], "DATABASE_URL"),
         (&[("REDIS_URL", "redis://127.0.0.1:1/0")], "REDIS_URL"),
-        (&[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none")], "DATABASE_URL"),
-        (&[("SWITCHYARD_SECRET_KEY", "c2hvcnQ=")], "SWITCHYARD_SECRET_KEY"),
-        (&[("CODEX_UPSTREAM_BASE_URL", "not a url")], "CODEX_UPSTREAM_BASE_URL"),
+        (
+            &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none")],
+            "DATABASE_URL",
+        ),
+        (
+            &[("SWITCHYARD_SECRET_KEY", "c2hvcnQ=")],
+            "SWITCHYARD_SECRET_KEY",
+        ),
+        (
+            &[("CODEX_UPSTREAM_BASE_URL", "not a url")],
+            "CODEX_UPSTREAM_BASE_URL",
+        ),
     ];
     for (env, setting) in cases {
         let stderr = failing_start(dir.path(), port, env);
         assert!(stderr.starts_with("switchyard-server: "), "{stderr}");
-        assert!(stderr.contains(setting), "{env:?} should name {setting}: {stderr}");
+        assert!(
+            stderr.contains(setting),
+            "{env:?} should name {setting}: {stderr}"
+        );
     }
 }
 
@@ -174,13 +217,19 @@ fn an_unreadable_key_file_is_reported_not_replaced() {
     std::fs::create_dir_all(dir.path().join("data/switchyard.key")).unwrap();
     let stderr = failing_start(dir.path(), free_port(), &[]);
     assert!(stderr.contains("switchyard.key"), "{stderr}");
-    assert!(dir.path().join("data/switchyard.key").is_dir(), "must not be replaced");
+    assert!(
+        dir.path().join("data/switchyard.key").is_dir(),
+        "must not be replaced"
+    );
 }
 
 #[test]
 fn postgres_without_a_secret_key_refuses_to_start() {
     let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true needs TEST_DATABASE_URL");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true needs TEST_DATABASE_URL"
+        );
         eprintln!("SKIPPED: TEST_DATABASE_URL not set; postgres startup check not run");
         return;
     };

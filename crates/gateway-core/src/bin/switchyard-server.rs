@@ -10,7 +10,11 @@ use gateway_core::config::Config;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
-#[command(name = "switchyard-server", version, about = "Switchyard gateway (headless server)")]
+#[command(
+    name = "switchyard-server",
+    version,
+    about = "Switchyard gateway (headless server)"
+)]
 struct Args {
     /// Port to listen on; overrides CODEX_PORT.
     #[arg(long)]
@@ -23,7 +27,10 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => return fail(&format!("cannot start the async runtime: {err}")),
     };
@@ -47,7 +54,9 @@ async fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr} (check CODEX_PORT / CODEX_BIND): {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let state = gateway_core::build_state(config).await.map_err(|e| e.to_string())?;
+    let state = gateway_core::build_state(config)
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!(
         store = state.store().driver(),
         cache = state.cache().driver(),
@@ -55,7 +64,8 @@ async fn run(args: Args) -> Result<(), String> {
         env!("CARGO_PKG_VERSION")
     );
     let router = gateway_core::build_router(state.clone());
-    let served = gateway_core::serve(listener, router, gateway_core::shutdown_signal(), grace).await;
+    let served =
+        gateway_core::serve(listener, router, gateway_core::shutdown_signal(), grace).await;
     state.shutdown().await;
     served.map_err(|e| format!("server error: {e}"))?;
     tracing::info!("stopped cleanly");
@@ -64,7 +74,10 @@ async fn run(args: Args) -> Result<(), String> {
 
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 fn fail(message: &str) -> ExitCode {

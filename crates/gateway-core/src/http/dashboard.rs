@@ -13,7 +13,8 @@ use rust_embed::RustEmbed;
 #[allow_missing = true]
 struct Assets;
 
-const NOT_BUILT: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Switchyard</title>\
+const NOT_BUILT: &str =
+    "<!doctype html><html><head><meta charset=\"utf-8\"><title>Switchyard</title>\
 </head><body style=\"font-family:sans-serif;max-width:40rem;margin:3rem auto\">\
 <h1>Switchyard is running</h1><p>The dashboard has not been built into this binary.</p>\
 <p>Build it with <code>npm ci &amp;&amp; npm run build</code> at the repository root, then \
@@ -45,23 +46,35 @@ fn asset_or_index(path: &str) -> Response {
             "public, max-age=31536000, immutable"
         };
         return (
-            [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, HeaderValue::from_static(cache))],
+            [
+                (header::CONTENT_TYPE, mime),
+                (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+            ],
             Body::from(file.data.into_owned()),
         )
             .into_response();
     }
-    let looks_like_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    let looks_like_file = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'));
     if looks_like_file && path != "index.html" {
         return StatusCode::NOT_FOUND.into_response();
     }
     match Assets::get("index.html") {
         Some(file) => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
             Body::from(file.data.into_owned()),
         )
             .into_response(),
         None => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
             NOT_BUILT,
         )
             .into_response(),

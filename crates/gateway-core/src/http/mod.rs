@@ -23,7 +23,10 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .nest("/api/admin", admin::router(state.clone()))
-        .route("/", get(dashboard::root_redirect).head(dashboard::root_redirect))
+        .route(
+            "/",
+            get(dashboard::root_redirect).head(dashboard::root_redirect),
+        )
         .route("/admin", get(dashboard::index))
         .route("/admin/", get(dashboard::index))
         .route("/admin/{*path}", get(dashboard::asset))

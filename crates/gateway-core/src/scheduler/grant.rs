@@ -8,7 +8,6 @@ use crate::secrets::SecretString;
 use crate::service::credentials::Credentials;
 use crate::store::Account;
 
-
 /// What the relay asks for.
 #[derive(Debug, Clone, Copy)]
 pub struct PickRequest<'a> {
@@ -70,8 +69,14 @@ pub struct Grant {
 }
 
 impl Grant {
-    pub(super) fn new(account: &Account, creds: Credentials, slot: Slot) -> Result<Grant, PoolError> {
-        let token = creds.access_token.ok_or_else(|| PoolError::Unauthorized("no access token".into()))?;
+    pub(super) fn new(
+        account: &Account,
+        creds: Credentials,
+        slot: Slot,
+    ) -> Result<Grant, PoolError> {
+        let token = creds
+            .access_token
+            .ok_or_else(|| PoolError::Unauthorized("no access token".into()))?;
         Ok(Grant {
             account_id: account.id,
             account_name: account.name.clone(),

@@ -12,7 +12,6 @@ pub use grant::{AttemptOutcome, Grant, PickRequest, PoolError};
 use refresh::{RefreshCause, RefreshFailure, Refresher};
 use snapshot::{Runtime, Snapshot};
 
-
 use crate::service::credentials::{self, Credentials};
 use crate::service::now_ms;
 use crate::state::AppState;
@@ -29,7 +28,11 @@ pub struct Pool {
 
 impl Pool {
     pub fn new(refresher: Refresher) -> Self {
-        Pool { snapshot: Default::default(), runtime: Runtime::default(), refresher }
+        Pool {
+            snapshot: Default::default(),
+            runtime: Runtime::default(),
+            refresher,
+        }
     }
 
     pub fn refresher(&self) -> &Refresher {
@@ -38,7 +41,11 @@ impl Pool {
 
     /// Rebuilds the snapshot from the store; call after any account change.
     pub async fn reload(&self, state: &AppState) -> Result<(), PoolError> {
-        let accounts = state.store().all_accounts().await.map_err(|e| PoolError::Store(e.to_string()))?;
+        let accounts = state
+            .store()
+            .all_accounts()
+            .await
+            .map_err(|e| PoolError::Store(e.to_string()))?;
         self.runtime.retain(&accounts);
         let next = Arc::new(Snapshot::new(accounts));
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = next;
@@ -55,18 +62,26 @@ impl Pool {
     }
 
     fn current(&self) -> Arc<Snapshot> {
-        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Picks a schedulable account and hands out its (fresh) access token with an in-flight
     /// slot that is freed when the grant is dropped.
-    pub async fn acquire(&self, state: &AppState, req: &PickRequest<'_>) -> Result<Grant, PoolError> {
+    pub async fn acquire(
+        &self,
+        state: &AppState,
+        req: &PickRequest<'_>,
+    ) -> Result<Grant, PoolError> {
         let snapshot = self.current();
         let limit = state.runtime_settings().max_concurrency;
         let mut skipped: Vec<i64> = req.exclude.to_vec();
         loop {
-            let (account, slot) =
-                snapshot.pick(&self.runtime, &skipped, limit).ok_or_else(|| snapshot.unavailable())?;
+            let (account, slot) = snapshot
+                .pick(&self.runtime, &skipped, limit)
+                .ok_or_else(|| snapshot.unavailable())?;
             match self.credentials_for(state, account).await {
                 Ok(creds) => return Grant::new(account, creds, slot),
                 Err(err) => {
@@ -81,14 +96,25 @@ impl Pool {
     }
 
     /// After an upstream 401: refresh the same account once and hand out a new grant.
-    pub async fn after_unauthorized(&self, state: &AppState, grant: Grant) -> Result<Grant, PoolError> {
+    pub async fn after_unauthorized(
+        &self,
+        state: &AppState,
+        grant: Grant,
+    ) -> Result<Grant, PoolError> {
         let failed = grant.access_token.expose().to_owned();
         let account_id = grant.account_id;
-        let cause = RefreshCause::Unauthorized { failed_access_token: failed };
+        let cause = RefreshCause::Unauthorized {
+            failed_access_token: failed,
+        };
         match self.refresher.refresh(state, account_id, cause).await {
             Ok(fresh) => {
                 let a = &fresh.account;
-                self.runtime.cache_credentials(a.id, a.credential_generation, a.access_expires_at, fresh.credentials.clone());
+                self.runtime.cache_credentials(
+                    a.id,
+                    a.credential_generation,
+                    a.access_expires_at,
+                    fresh.credentials.clone(),
+                );
                 Grant::new(a, fresh.credentials, grant.into_slot())
             }
             Err(err) => {
@@ -107,14 +133,23 @@ impl Pool {
 
     /// Opens the account's tokens (cached in memory per credential generation) and refreshes
     /// them first when the access token is about to expire.
-    async fn credentials_for(&self, state: &AppState, account: &Account) -> Result<Credentials, RefreshFailure> {
+    async fn credentials_for(
+        &self,
+        state: &AppState,
+        account: &Account,
+    ) -> Result<Credentials, RefreshFailure> {
         let (creds, expires_at) = match self.runtime.cached_credentials(account) {
             Some(cached) => cached,
             None => {
                 let opened = credentials::open(state.secrets().as_ref(), account)
                     .await
                     .map_err(|e| RefreshFailure::Secret(e.to_string()))?;
-                self.runtime.cache_credentials(account.id, account.credential_generation, account.access_expires_at, opened.clone());
+                self.runtime.cache_credentials(
+                    account.id,
+                    account.credential_generation,
+                    account.access_expires_at,
+                    opened.clone(),
+                );
                 (opened, account.access_expires_at)
             }
         };
@@ -128,10 +163,17 @@ impl Pool {
                 Err(refresh::mark_reauth(state, account.id, "at_expired").await)
             }
             CredentialKind::RefreshToken => {
-                let cause = RefreshCause::Expiring { min_validity_ms: DISPATCH_MIN_VALIDITY_MS };
+                let cause = RefreshCause::Expiring {
+                    min_validity_ms: DISPATCH_MIN_VALIDITY_MS,
+                };
                 let fresh = self.refresher.refresh(state, account.id, cause).await?;
                 let a = &fresh.account;
-                self.runtime.cache_credentials(a.id, a.credential_generation, a.access_expires_at, fresh.credentials.clone());
+                self.runtime.cache_credentials(
+                    a.id,
+                    a.credential_generation,
+                    a.access_expires_at,
+                    fresh.credentials.clone(),
+                );
                 Ok(fresh.credentials)
             }
         }

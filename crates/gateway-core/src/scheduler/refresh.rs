@@ -10,7 +10,9 @@ use crate::cache::{Cache, Lease};
 use crate::service::credentials::{self, Credentials};
 use crate::service::{failpoint, now_ms};
 use crate::state::AppState;
-use crate::store::{Account, AccountPatch, CredentialKind, CredentialState, CredentialUpdate, NewAccountEvent};
+use crate::store::{
+    Account, AccountPatch, CredentialKind, CredentialState, CredentialUpdate, NewAccountEvent,
+};
 use crate::upstream::jwt::{token_fingerprint, AccountIdentity};
 use crate::upstream::oauth::{OAuthClient, RefreshError, TokenSet};
 
@@ -66,7 +68,10 @@ pub struct Refresher {
 
 impl Refresher {
     pub fn new(oauth: OAuthClient) -> Self {
-        Refresher { oauth, flights: Arc::default() }
+        Refresher {
+            oauth,
+            flights: Arc::default(),
+        }
     }
 
     /// Refreshes one account. Concurrent callers for the same account wait for the first
@@ -88,7 +93,8 @@ impl Refresher {
             let _single = flight.lock_owned().await;
             this.refresh_locked(&state, account_id, &cause).await
         });
-        task.await.map_err(|e| RefreshFailure::Store(format!("refresh task failed: {e}")))?
+        task.await
+            .map_err(|e| RefreshFailure::Store(format!("refresh task failed: {e}")))?
     }
 
     async fn refresh_locked(
@@ -101,9 +107,15 @@ impl Refresher {
         loop {
             let (account, creds) = load(state, account_id).await?;
             if adopt(&account, &creds, cause) {
-                return Ok(Fresh { account, credentials: creds });
+                return Ok(Fresh {
+                    account,
+                    credentials: creds,
+                });
             }
-            let refresh_token = creds.refresh_token.clone().ok_or(RefreshFailure::NotRefreshable("no refresh token"))?;
+            let refresh_token = creds
+                .refresh_token
+                .clone()
+                .ok_or(RefreshFailure::NotRefreshable("no refresh token"))?;
             let lease = acquire_lease(state.cache().as_ref(), &refresh_token).await?;
             // Inside the lease: re-read, since another process may have rotated meanwhile.
             let (account, creds) = match load(state, account_id).await {
@@ -113,10 +125,15 @@ impl Refresher {
                     return Err(e);
                 }
             };
-            if creds.refresh_token.as_deref() != Some(refresh_token.as_str()) || adopt(&account, &creds, cause) {
+            if creds.refresh_token.as_deref() != Some(refresh_token.as_str())
+                || adopt(&account, &creds, cause)
+            {
                 release(state.cache().as_ref(), &lease).await;
                 if adopt(&account, &creds, cause) {
-                    return Ok(Fresh { account, credentials: creds });
+                    return Ok(Fresh {
+                        account,
+                        credentials: creds,
+                    });
                 }
                 continue;
             }
@@ -133,7 +150,9 @@ impl Refresher {
                 Err(RefreshError::Terminal { reason, .. }) => {
                     // A lost race looks exactly like a dead token: check for a newer one first.
                     let (_, now) = load(state, account_id).await?;
-                    if !adopted_after_terminal && now.refresh_token.as_deref() != Some(refresh_token.as_str()) {
+                    if !adopted_after_terminal
+                        && now.refresh_token.as_deref() != Some(refresh_token.as_str())
+                    {
                         adopted_after_terminal = true;
                         continue;
                     }
@@ -163,15 +182,22 @@ impl Refresher {
 }
 
 async fn load(state: &AppState, account_id: i64) -> Result<(Account, Credentials), RefreshFailure> {
-    let account = state.store().get_account(account_id).await.map_err(|e| match e {
-        crate::store::StoreError::NotFound => RefreshFailure::NotFound,
-        other => RefreshFailure::Store(other.to_string()),
-    })?;
+    let account = state
+        .store()
+        .get_account(account_id)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => RefreshFailure::NotFound,
+            other => RefreshFailure::Store(other.to_string()),
+        })?;
     if account.kind == CredentialKind::AccessToken {
         return Err(RefreshFailure::NotRefreshable("access-token-only account"));
     }
     if account.state == CredentialState::ReauthRequired {
-        let reason = account.state_reason.clone().unwrap_or_else(|| "reauth_required".into());
+        let reason = account
+            .state_reason
+            .clone()
+            .unwrap_or_else(|| "reauth_required".into());
         return Err(RefreshFailure::ReauthRequired { reason });
     }
     let creds = credentials::open(state.secrets().as_ref(), &account)
@@ -182,13 +208,17 @@ async fn load(state: &AppState, account_id: i64) -> Result<(Account, Credentials
 
 /// Whether the stored tokens already satisfy the caller (someone else refreshed).
 fn adopt(account: &Account, creds: &Credentials, cause: &RefreshCause) -> bool {
-    let Some(access) = creds.access_token.as_deref() else { return false };
+    let Some(access) = creds.access_token.as_deref() else {
+        return false;
+    };
     match cause {
         RefreshCause::Manual => false,
-        RefreshCause::Unauthorized { failed_access_token } => access != failed_access_token,
-        RefreshCause::Expiring { min_validity_ms } => {
-            account.access_expires_at.is_some_and(|exp| exp > now_ms() + min_validity_ms)
-        }
+        RefreshCause::Unauthorized {
+            failed_access_token,
+        } => access != failed_access_token,
+        RefreshCause::Expiring { min_validity_ms } => account
+            .access_expires_at
+            .is_some_and(|exp| exp > now_ms() + min_validity_ms),
     }
 }
 
@@ -206,7 +236,10 @@ async fn persist(
         access_token: Some(tokens.access_token.clone()),
         id_token: tokens.id_token.clone().or_else(|| old.id_token.clone()),
     };
-    let identity = AccountIdentity::from_tokens(credentials.id_token.as_deref(), credentials.access_token.as_deref());
+    let identity = AccountIdentity::from_tokens(
+        credentials.id_token.as_deref(),
+        credentials.access_token.as_deref(),
+    );
     failpoint::hit(failpoint::REFRESH_BEFORE_WRITE);
     let mut delay = Duration::from_millis(200);
     for attempt in 1..=WRITE_ATTEMPTS {
@@ -222,7 +255,10 @@ async fn persist(
             }
         }
     }
-    Err(RefreshError::Transient { status: None, message: "rotated token could not be stored".into() })
+    Err(RefreshError::Transient {
+        status: None,
+        message: "rotated token could not be stored".into(),
+    })
 }
 
 async fn write(
@@ -250,9 +286,15 @@ async fn write(
         .await
         .map_err(|e| e.to_string())?;
     if !written.generation_matched {
-        tracing::error!(account_id = account.id, "credential generation moved during a leased refresh; kept the newest token");
+        tracing::error!(
+            account_id = account.id,
+            "credential generation moved during a leased refresh; kept the newest token"
+        );
     }
-    Ok(Fresh { account: written.account, credentials: credentials.clone() })
+    Ok(Fresh {
+        account: written.account,
+        credentials: credentials.clone(),
+    })
 }
 
 async fn acquire_lease(cache: &dyn Cache, refresh_token: &str) -> Result<Lease, RefreshFailure> {
@@ -261,8 +303,14 @@ async fn acquire_lease(cache: &dyn Cache, refresh_token: &str) -> Result<Lease, 
     loop {
         match cache.try_acquire(&key, LEASE_TTL).await {
             Ok(Some(lease)) => return Ok(lease),
-            Ok(None) if tokio::time::Instant::now() < deadline => tokio::time::sleep(LEASE_POLL).await,
-            Ok(None) => return Err(RefreshFailure::Lease("held by another refresher for too long".into())),
+            Ok(None) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(LEASE_POLL).await
+            }
+            Ok(None) => {
+                return Err(RefreshFailure::Lease(
+                    "held by another refresher for too long".into(),
+                ))
+            }
             // Fail closed: refreshing without the lease could spend the token twice.
             Err(e) => return Err(RefreshFailure::Lease(e.to_string())),
         }
@@ -304,7 +352,9 @@ pub(crate) async fn mark_reauth(state: &AppState, account_id: i64, reason: &str)
     }
     record_event(state, account_id, "reauth_required", reason).await;
     tracing::warn!(account_id, reason, "account needs re-authentication");
-    RefreshFailure::ReauthRequired { reason: reason.to_owned() }
+    RefreshFailure::ReauthRequired {
+        reason: reason.to_owned(),
+    }
 }
 
 async fn record_event(state: &AppState, account_id: i64, kind: &str, detail: &str) {

@@ -18,7 +18,10 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn new(accounts: Vec<Account>) -> Self {
-        Snapshot { accounts, cursor: AtomicUsize::new(0) }
+        Snapshot {
+            accounts,
+            cursor: AtomicUsize::new(0),
+        }
     }
 
     pub fn accounts(&self) -> &[Account] {
@@ -27,7 +30,12 @@ impl Snapshot {
 
     /// The least-loaded schedulable account not in `skip`, with its slot already taken.
     /// `limit` 0 means no per-account concurrency limit.
-    pub fn pick<'a>(&'a self, runtime: &Runtime, skip: &[i64], limit: u32) -> Option<(&'a Account, Slot)> {
+    pub fn pick<'a>(
+        &'a self,
+        runtime: &Runtime,
+        skip: &[i64],
+        limit: u32,
+    ) -> Option<(&'a Account, Slot)> {
         let n = self.accounts.len();
         if n == 0 {
             return None;
@@ -81,7 +89,12 @@ pub struct Runtime {
 
 impl Runtime {
     fn entry(&self, id: i64) -> Arc<AccountRuntime> {
-        self.accounts.lock().unwrap_or_else(|e| e.into_inner()).entry(id).or_default().clone()
+        self.accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(id)
+            .or_default()
+            .clone()
     }
 
     /// Drops the runtime of accounts that no longer exist.
@@ -115,7 +128,13 @@ impl Runtime {
         }
     }
 
-    pub fn cache_credentials(&self, id: i64, generation: i64, expires: Option<i64>, creds: Credentials) {
+    pub fn cache_credentials(
+        &self,
+        id: i64,
+        generation: i64,
+        expires: Option<i64>,
+        creds: Credentials,
+    ) {
         let entry = self.entry(id);
         let mut guard = entry.credentials.lock().unwrap_or_else(|e| e.into_inner());
         if guard.as_ref().is_none_or(|(g, _, _)| *g <= generation) {
@@ -124,6 +143,10 @@ impl Runtime {
     }
 
     pub fn record(&self, id: i64, outcome: &AttemptOutcome) {
-        *self.entry(id).last_outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome.clone());
+        *self
+            .entry(id)
+            .last_outcome
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(outcome.clone());
     }
 }

@@ -34,7 +34,9 @@ pub enum AdminAuthError {
     InvalidKey,
     #[error("the admin secret is already set")]
     AlreadyBootstrapped,
-    #[error("bootstrap is only accepted from loopback, private networks or BOOTSTRAP_ALLOWED_CIDR")]
+    #[error(
+        "bootstrap is only accepted from loopback, private networks or BOOTSTRAP_ALLOWED_CIDR"
+    )]
     BootstrapForbidden,
     #[error("the admin secret must be at least {MIN_SECRET_LEN} characters")]
     SecretTooShort,
@@ -43,7 +45,10 @@ pub enum AdminAuthError {
 }
 
 /// Where the secret currently comes from.
-pub async fn source(config: &Config, settings: &dyn SettingsRepo) -> Result<SecretSource, StoreError> {
+pub async fn source(
+    config: &Config,
+    settings: &dyn SettingsRepo,
+) -> Result<SecretSource, StoreError> {
     if config.admin_secret.is_some() {
         return Ok(SecretSource::Env);
     }
@@ -68,7 +73,10 @@ pub async fn verify(
             None => Err(AdminAuthError::InvalidKey),
         };
     }
-    let stored = settings.get_setting(SECRET_HASH_KEY).await?.ok_or(AdminAuthError::BootstrapRequired)?;
+    let stored = settings
+        .get_setting(SECRET_HASH_KEY)
+        .await?
+        .ok_or(AdminAuthError::BootstrapRequired)?;
     match presented {
         Some(key) if matches_hash(&stored, key) => Ok(()),
         _ => Err(AdminAuthError::InvalidKey),
@@ -91,7 +99,10 @@ pub async fn bootstrap(
     if secret.chars().count() < MIN_SECRET_LEN {
         return Err(AdminAuthError::SecretTooShort);
     }
-    if settings.put_setting_if_absent(SECRET_HASH_KEY, &hash_secret(secret)).await? {
+    if settings
+        .put_setting_if_absent(SECRET_HASH_KEY, &hash_secret(secret))
+        .await?
+    {
         Ok(())
     } else {
         Err(AdminAuthError::AlreadyBootstrapped)
@@ -101,7 +112,10 @@ pub async fn bootstrap(
 /// Loopback and private ranges always; plus the configured CIDR (e.g. a Docker bridge).
 pub fn bootstrap_allowed(config: &Config, peer: IpAddr) -> bool {
     let peer = match peer {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     };
     let private = match peer {
@@ -130,7 +144,9 @@ fn matches_hash(stored: &str, presented: &str) -> bool {
     let (Some("v1"), Some(salt), Some(digest)) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
-    let Some(salt) = unhex(salt) else { return false };
+    let Some(salt) = unhex(salt) else {
+        return false;
+    };
     let expected = hex(&mac(&salt, presented));
     bool::from(expected.as_bytes().ct_eq(digest.as_bytes()))
 }
@@ -154,7 +170,10 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]

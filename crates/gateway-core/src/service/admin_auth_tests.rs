@@ -45,19 +45,37 @@ async fn env_secret_wins_and_is_compared_exactly() {
     let settings = FakeSettings::default();
     let mut cfg = config();
     cfg.admin_secret = Some(SecretString::new("env-secret-123"));
-    settings.put_setting(SECRET_HASH_KEY, &hash_secret("stored-secret-456")).await.unwrap();
+    settings
+        .put_setting(SECRET_HASH_KEY, &hash_secret("stored-secret-456"))
+        .await
+        .unwrap();
     assert_eq!(source(&cfg, &settings).await.unwrap(), SecretSource::Env);
-    assert!(verify(&cfg, &settings, Some("env-secret-123")).await.is_ok());
-    for wrong in [Some("stored-secret-456"), Some("env-secret-12"), Some(""), None] {
-        assert!(matches!(verify(&cfg, &settings, wrong).await, Err(AdminAuthError::InvalidKey)));
+    assert!(verify(&cfg, &settings, Some("env-secret-123"))
+        .await
+        .is_ok());
+    for wrong in [
+        Some("stored-secret-456"),
+        Some("env-secret-12"),
+        Some(""),
+        None,
+    ] {
+        assert!(matches!(
+            verify(&cfg, &settings, wrong).await,
+            Err(AdminAuthError::InvalidKey)
+        ));
     }
 }
 
 #[tokio::test]
 async fn without_any_secret_everything_needs_bootstrap() {
     let settings = FakeSettings::default();
-    assert_eq!(source(&config(), &settings).await.unwrap(), SecretSource::None);
-    let err = verify(&config(), &settings, Some("anything")).await.unwrap_err();
+    assert_eq!(
+        source(&config(), &settings).await.unwrap(),
+        SecretSource::None
+    );
+    let err = verify(&config(), &settings, Some("anything"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AdminAuthError::BootstrapRequired));
 }
 
@@ -65,18 +83,31 @@ async fn without_any_secret_everything_needs_bootstrap() {
 async fn bootstrap_stores_only_a_salted_hash_and_happens_once() {
     let settings = FakeSettings::default();
     let cfg = config();
-    bootstrap(&cfg, &settings, ip("127.0.0.1"), "first-secret-value").await.unwrap();
-    let stored = settings.get_setting(SECRET_HASH_KEY).await.unwrap().unwrap();
+    bootstrap(&cfg, &settings, ip("127.0.0.1"), "first-secret-value")
+        .await
+        .unwrap();
+    let stored = settings
+        .get_setting(SECRET_HASH_KEY)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(stored.starts_with("v1:") && !stored.contains("first-secret-value"));
-    assert_eq!(source(&cfg, &settings).await.unwrap(), SecretSource::Settings);
-    assert!(verify(&cfg, &settings, Some("first-secret-value")).await.is_ok());
+    assert_eq!(
+        source(&cfg, &settings).await.unwrap(),
+        SecretSource::Settings
+    );
+    assert!(verify(&cfg, &settings, Some("first-secret-value"))
+        .await
+        .is_ok());
     assert!(matches!(
         verify(&cfg, &settings, Some("first-secret-valuE")).await,
         Err(AdminAuthError::InvalidKey)
     ));
     let again = bootstrap(&cfg, &settings, ip("127.0.0.1"), "second-secret-value").await;
     assert!(matches!(again, Err(AdminAuthError::AlreadyBootstrapped)));
-    assert!(verify(&cfg, &settings, Some("first-secret-value")).await.is_ok());
+    assert!(verify(&cfg, &settings, Some("first-secret-value"))
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -95,7 +126,15 @@ async fn bootstrap_rejects_short_secrets_public_peers_and_env_configured_servers
 #[test]
 fn bootstrap_peers() {
     let mut cfg = config();
-    for allowed in ["127.0.0.1", "::1", "10.1.2.3", "172.17.0.1", "192.168.1.9", "fd00::1", "::ffff:127.0.0.1"] {
+    for allowed in [
+        "127.0.0.1",
+        "::1",
+        "10.1.2.3",
+        "172.17.0.1",
+        "192.168.1.9",
+        "fd00::1",
+        "::ffff:127.0.0.1",
+    ] {
         assert!(bootstrap_allowed(&cfg, ip(allowed)), "{allowed}");
     }
     for denied in ["8.8.8.8", "2001:db8::1", "100.64.0.1"] {

@@ -20,8 +20,14 @@ pub struct Credentials {
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
-            .field("access_token", &self.access_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
             .finish()
     }
@@ -39,11 +45,21 @@ pub async fn seal(
     credentials: &Credentials,
 ) -> Result<String, SecretError> {
     let json = serde_json::to_string(credentials).map_err(|_| SecretError::Malformed)?;
-    secrets.seal(&secret_name(identity_key), &SecretString::new(json)).await
+    secrets
+        .seal(&secret_name(identity_key), &SecretString::new(json))
+        .await
 }
 
-pub async fn open(secrets: &dyn SecretStore, account: &Account) -> Result<Credentials, SecretError> {
-    let plain = secrets.open(&secret_name(&account.identity_key), &account.credentials_sealed).await?;
+pub async fn open(
+    secrets: &dyn SecretStore,
+    account: &Account,
+) -> Result<Credentials, SecretError> {
+    let plain = secrets
+        .open(
+            &secret_name(&account.identity_key),
+            &account.credentials_sealed,
+        )
+        .await?;
     serde_json::from_str(plain.expose()).map_err(|_| SecretError::Malformed)
 }
 

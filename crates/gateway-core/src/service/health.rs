@@ -50,8 +50,14 @@ pub async fn check(state: &AppState) -> HealthReport {
         tokio::time::timeout(PROBE_TIMEOUT, cache.ping()),
         tokio::time::timeout(PROBE_TIMEOUT, store.count_accounts()),
     );
-    let store_c = component(store.driver(), store_ping.map(|r| r.map_err(|e| e.to_string())));
-    let cache_c = component(cache.driver(), cache_ping.map(|r| r.map_err(|e| e.to_string())));
+    let store_c = component(
+        store.driver(),
+        store_ping.map(|r| r.map_err(|e| e.to_string())),
+    );
+    let cache_c = component(
+        cache.driver(),
+        cache_ping.map(|r| r.map_err(|e| e.to_string())),
+    );
     let accounts = match counts {
         Ok(Ok(c)) => Some(AccountSummary {
             total: c.total,
@@ -60,7 +66,11 @@ pub async fn check(state: &AppState) -> HealthReport {
         }),
         _ => None,
     };
-    let status = if store_c.healthy && cache_c.healthy { "ok" } else { "degraded" };
+    let status = if store_c.healthy && cache_c.healthy {
+        "ok"
+    } else {
+        "degraded"
+    };
     HealthReport {
         status,
         version: env!("CARGO_PKG_VERSION"),
@@ -79,5 +89,9 @@ fn component(
         Ok(Err(e)) => Some(e),
         Err(_) => Some(format!("no answer within {}s", PROBE_TIMEOUT.as_secs())),
     };
-    Component { driver, healthy: error.is_none(), error }
+    Component {
+        driver,
+        healthy: error.is_none(),
+        error,
+    }
 }

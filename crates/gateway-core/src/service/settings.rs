@@ -63,14 +63,22 @@ impl RuntimeSettings {
     /// the defaults, so one bad value cannot stop the gateway.
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
         let get = |key: &str| -> serde_json::Value {
-            let stored = pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+            let stored = pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str());
             let default = DEFAULTS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
             stored
                 .and_then(|v| serde_json::from_str(v).ok())
                 .or_else(|| default.and_then(|v| serde_json::from_str(v).ok()))
                 .unwrap_or(serde_json::Value::Null)
         };
-        let num = |key: &str| get(key).as_u64().map(|n| u32::try_from(n).unwrap_or(u32::MAX)).unwrap_or(0);
+        let num = |key: &str| {
+            get(key)
+                .as_u64()
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+                .unwrap_or(0)
+        };
         let text = |key: &str| get(key).as_str().unwrap_or_default().to_owned();
         let model_mapping = match get("model_mapping") {
             serde_json::Value::Object(map) => map
@@ -103,11 +111,20 @@ mod tests {
         let stored = vec![
             ("max_concurrency".to_owned(), "7".to_owned()),
             ("max_retries".to_owned(), "not json".to_owned()),
-            ("model_mapping".to_owned(), r#"{"claude-*":"gpt-5.5"}"#.to_owned()),
+            (
+                "model_mapping".to_owned(),
+                r#"{"claude-*":"gpt-5.5"}"#.to_owned(),
+            ),
         ];
         let s = RuntimeSettings::from_pairs(&stored);
         assert_eq!(s.max_concurrency, 7);
-        assert_eq!(s.max_retries, 2, "a malformed value falls back to the default");
-        assert_eq!(s.model_mapping, vec![("claude-*".to_owned(), "gpt-5.5".to_owned())]);
+        assert_eq!(
+            s.max_retries, 2,
+            "a malformed value falls back to the default"
+        );
+        assert_eq!(
+            s.model_mapping,
+            vec![("claude-*".to_owned(), "gpt-5.5".to_owned())]
+        );
     }
 }

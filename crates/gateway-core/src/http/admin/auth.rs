@@ -29,13 +29,17 @@ fn presented_key(headers: &HeaderMap) -> Option<String> {
     }
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = auth.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 impl From<AdminAuthError> for AdminError {
     fn from(err: AdminAuthError) -> Self {
         let (status, code) = match &err {
-            AdminAuthError::BootstrapRequired => (StatusCode::SERVICE_UNAVAILABLE, "bootstrap_required"),
+            AdminAuthError::BootstrapRequired => {
+                (StatusCode::SERVICE_UNAVAILABLE, "bootstrap_required")
+            }
             AdminAuthError::InvalidKey => (StatusCode::UNAUTHORIZED, "invalid_admin_key"),
             AdminAuthError::AlreadyBootstrapped => (StatusCode::CONFLICT, "already_bootstrapped"),
             AdminAuthError::BootstrapForbidden => (StatusCode::FORBIDDEN, "bootstrap_forbidden"),

@@ -38,7 +38,11 @@ pub async fn bootstrap(
     body: Result<Json<BootstrapBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, AdminError> {
     let Json(body) = body.map_err(|rejection| {
-        AdminError::new(StatusCode::BAD_REQUEST, "invalid_body", rejection.body_text())
+        AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            rejection.body_text(),
+        )
     })?;
     let secret = body.admin_secret.trim();
     admin_auth::bootstrap(state.config(), state.store().as_ref(), peer.ip(), secret).await?;
