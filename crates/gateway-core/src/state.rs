@@ -178,5 +178,6 @@ pub async fn build_state_with(
             driver,
             source: store::StoreError::Open(e.to_string()),
         })?;
+    crate::scheduler::refresh_task::spawn(&state);
     Ok(state)
 }

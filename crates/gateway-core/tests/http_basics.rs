@@ -2,6 +2,7 @@
 //! fallback, request ids, unknown routes and graceful shutdown.
 #![cfg(test)]
 
+#[expect(dead_code, reason = "this binary uses part of the shared helpers")]
 mod common;
 
 use std::time::Duration;

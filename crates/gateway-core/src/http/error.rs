@@ -24,6 +24,13 @@ impl AdminError {
     }
 }
 
+impl AdminError {
+    /// A body that did not parse as the expected JSON.
+    pub fn from_json_rejection(rejection: axum::extract::rejection::JsonRejection) -> Self {
+        AdminError::new(rejection.status(), "invalid_body", rejection.body_text())
+    }
+}
+
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         (

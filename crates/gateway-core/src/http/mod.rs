@@ -6,9 +6,9 @@ mod dashboard;
 pub mod error;
 mod health;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -31,7 +31,8 @@ pub fn build_router(state: AppState) -> Router {
         .route("/admin/", get(dashboard::index))
         .route("/admin/{*path}", get(dashboard::asset))
         .fallback(error::not_found)
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        // Extractors enforce it (413), and a route may raise it for itself (imports).
+        .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(SetRequestIdLayer::new(header, MakeRequestUuid))

@@ -4,6 +4,7 @@
 
 mod grant;
 pub mod refresh;
+pub mod refresh_task;
 mod snapshot;
 
 use std::sync::Arc;

@@ -74,6 +74,11 @@ impl Refresher {
         }
     }
 
+    /// The token-endpoint client, for imports and logins that have no account yet.
+    pub fn oauth(&self) -> &OAuthClient {
+        &self.oauth
+    }
+
     /// Refreshes one account. Concurrent callers for the same account wait for the first
     /// and then adopt its result. The work runs on a detached task, so a caller that goes
     /// away cannot interrupt the window between the token endpoint's answer and the write.

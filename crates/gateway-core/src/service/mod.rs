@@ -1,11 +1,15 @@
 //! Use cases. HTTP handlers call one function here; business rules, ids and timestamps are
 //! decided here, and the store persists them as given.
 
+pub mod accounts;
 pub mod admin_auth;
+pub mod api_keys;
 pub mod credentials;
 pub mod failpoint;
 pub mod health;
 pub mod import;
+pub mod public_api;
+pub mod relay;
 pub mod settings;
 
 /// Unix time in milliseconds, the unit of every stored timestamp.

@@ -5,6 +5,7 @@
 //! byte-for-byte and conversions happen only at the admin-API edge.
 
 mod models;
+mod usage_models;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -13,6 +14,7 @@ mod rows;
 pub mod sqlite;
 
 pub use models::*;
+pub use usage_models::*;
 
 use std::sync::Arc;
 
@@ -129,11 +131,41 @@ pub trait UsageRepo: Send + Sync {
     /// bounded batches so a big purge never holds the SQLite write lock for long (a
     /// credential write waiting behind it would otherwise hit the busy timeout).
     async fn delete_usage_before(&self, before: i64) -> StoreResult<u64>;
+    /// Inserts the rows and folds `rollups` (pre-aggregated, one entry per cell) into the
+    /// rollup table, in one transaction: the log and its rollups never disagree, and a
+    /// failed batch can be retried without counting anything twice.
+    async fn record_usage(&self, rows: &[NewUsageLog], rollups: &[UsageRollup]) -> StoreResult<()>;
+    /// Sums over the raw log, grouped by time bucket (and model when asked), ordered by
+    /// bucket then model bytewise. Empty buckets are absent.
+    async fn aggregate_usage(&self, query: &UsageAggregateQuery) -> StoreResult<Vec<UsageAggregate>>;
+}
+
+#[async_trait]
+pub trait RollupRepo: Send + Sync {
+    /// The cells of one granularity and dimension in a bucket range, ordered by bucket then
+    /// key bytewise.
+    async fn usage_rollups(&self, query: &RollupQuery) -> StoreResult<Vec<UsageRollup>>;
+    /// Deletes every rollup cell; returns how many went.
+    async fn clear_usage_rollups(&self) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait QuotaRepo: Send + Sync {
+    /// Stores the windows, replacing the stored window of the same account and kind unless
+    /// the stored one was observed later (observations may arrive out of order).
+    /// `NotFound` when an account does not exist.
+    async fn upsert_quota_windows(&self, windows: &[AccountQuotaWindow]) -> StoreResult<()>;
+    /// Removes one window of one account; returns whether it existed.
+    async fn delete_quota_window(&self, account_id: i64, kind: QuotaWindowKind) -> StoreResult<bool>;
+    /// Every stored window, ordered by account id then kind (5h, 7d, short).
+    async fn all_quota_windows(&self) -> StoreResult<Vec<AccountQuotaWindow>>;
 }
 
 /// The whole persistence surface, held as `Arc<dyn Store>` in the app state.
 #[async_trait]
-pub trait Store: AccountRepo + ApiKeyRepo + SettingsRepo + UsageRepo + Send + Sync {
+pub trait Store:
+    AccountRepo + ApiKeyRepo + SettingsRepo + UsageRepo + RollupRepo + QuotaRepo + Send + Sync
+{
     /// `"sqlite"` or `"postgres"`.
     fn driver(&self) -> &'static str;
     /// A cheap round trip, for `/health`.

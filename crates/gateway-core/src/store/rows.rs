@@ -5,8 +5,8 @@
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use super::{
-    Account, AccountEvent, ApiKey, CredentialKind, CredentialState, NewUsageLog, StoreError,
-    UsageLog,
+    Account, AccountEvent, AccountQuotaWindow, ApiKey, CredentialKind, CredentialState,
+    NewUsageLog, QuotaWindowKind, StoreError, UsageLog, UsageTotals,
 };
 
 /// The `accounts` columns in the order [`account`] reads them.
@@ -53,6 +53,61 @@ macro_rules! usage_columns {
     };
 }
 pub(super) use usage_columns;
+
+/// The `usage_rollups` counter columns, in `UsageTotals` field order.
+macro_rules! totals_columns {
+    () => {
+        "requests, errors, input_tokens, cached_tokens, output_tokens, reasoning_tokens, \
+         duration_ms_sum, first_token_ms_sum, first_token_count"
+    };
+}
+pub(super) use totals_columns;
+
+/// The same counters computed over `usage_logs`, named like [`totals_columns`]. Every sum is
+/// cast to BIGINT because PostgreSQL widens `SUM(bigint)` to `numeric`; the text is valid in
+/// both dialects.
+macro_rules! usage_sum_columns {
+    () => {
+        "COUNT(*) AS requests, \
+         CAST(COALESCE(SUM(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END), 0) AS BIGINT) AS errors, \
+         CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS input_tokens, \
+         CAST(COALESCE(SUM(cached_tokens), 0) AS BIGINT) AS cached_tokens, \
+         CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS output_tokens, \
+         CAST(COALESCE(SUM(reasoning_tokens), 0) AS BIGINT) AS reasoning_tokens, \
+         CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT) AS duration_ms_sum, \
+         CAST(COALESCE(SUM(first_token_ms), 0) AS BIGINT) AS first_token_ms_sum, \
+         COUNT(first_token_ms) AS first_token_count"
+    };
+}
+pub(super) use usage_sum_columns;
+
+macro_rules! quota_columns {
+    () => {
+        "account_id, window_kind, used_percent, window_minutes, reset_at, observed_at"
+    };
+}
+pub(super) use quota_columns;
+
+/// The conflict clause of the rollup upsert: adds the new counts to an existing cell. The
+/// same text is valid in both dialects.
+pub(super) const ROLLUP_UPSERT_TAIL: &str = " ON CONFLICT (granularity, dimension, bucket_start, \
+     dimension_key) DO UPDATE SET \
+     requests = usage_rollups.requests + excluded.requests, \
+     errors = usage_rollups.errors + excluded.errors, \
+     input_tokens = usage_rollups.input_tokens + excluded.input_tokens, \
+     cached_tokens = usage_rollups.cached_tokens + excluded.cached_tokens, \
+     output_tokens = usage_rollups.output_tokens + excluded.output_tokens, \
+     reasoning_tokens = usage_rollups.reasoning_tokens + excluded.reasoning_tokens, \
+     duration_ms_sum = usage_rollups.duration_ms_sum + excluded.duration_ms_sum, \
+     first_token_ms_sum = usage_rollups.first_token_ms_sum + excluded.first_token_ms_sum, \
+     first_token_count = usage_rollups.first_token_count + excluded.first_token_count";
+
+/// The conflict clause of the quota upsert: a newer observation replaces the stored one, an
+/// older one (a delayed batch) is ignored.
+pub(super) const QUOTA_UPSERT_TAIL: &str = " ON CONFLICT (account_id, window_kind) DO UPDATE SET \
+     used_percent = excluded.used_percent, window_minutes = excluded.window_minutes, \
+     reset_at = excluded.reset_at, observed_at = excluded.observed_at \
+     WHERE excluded.observed_at >= account_quota.observed_at";
 
 /// A value the schema should have made impossible (an unknown enum word, broken JSON).
 fn corrupt(message: String) -> sqlx::Error {
@@ -179,6 +234,46 @@ where
             trace: row.try_get("trace")?,
             user_agent: row.try_get("user_agent")?,
         },
+    })
+}
+
+pub(super) fn totals<'r, R>(row: &'r R) -> Result<UsageTotals, sqlx::Error>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(UsageTotals {
+        requests: row.try_get("requests")?,
+        errors: row.try_get("errors")?,
+        input_tokens: row.try_get("input_tokens")?,
+        cached_tokens: row.try_get("cached_tokens")?,
+        output_tokens: row.try_get("output_tokens")?,
+        reasoning_tokens: row.try_get("reasoning_tokens")?,
+        duration_ms_sum: row.try_get("duration_ms_sum")?,
+        first_token_ms_sum: row.try_get("first_token_ms_sum")?,
+        first_token_count: row.try_get("first_token_count")?,
+    })
+}
+
+pub(super) fn quota_window<'r, R>(row: &'r R) -> Result<AccountQuotaWindow, sqlx::Error>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    f64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let kind: String = row.try_get("window_kind")?;
+    let kind = QuotaWindowKind::parse(&kind)
+        .ok_or_else(|| corrupt(format!("unknown quota window {kind:?}")))?;
+    Ok(AccountQuotaWindow {
+        account_id: row.try_get("account_id")?,
+        kind,
+        used_percent: row.try_get("used_percent")?,
+        window_minutes: row.try_get("window_minutes")?,
+        reset_at: row.try_get("reset_at")?,
+        observed_at: row.try_get("observed_at")?,
     })
 }
 

@@ -2,7 +2,10 @@
 //! OAuth server: endpoint URLs, JWT claims, token refresh and the PKCE login. Pure where
 //! possible; the refresher and the admin API wire them together.
 
+pub mod classify;
+pub mod client;
 pub mod endpoints;
+pub mod headers;
 pub mod jwt;
 pub mod login;
 pub mod oauth;

@@ -90,6 +90,35 @@ pub fn unix_seconds_from_number(n: i64) -> i64 {
     }
 }
 
+/// Formats unix milliseconds as RFC 3339 UTC with millisecond precision, for the admin API.
+pub fn format_rfc3339_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let millis = ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Inverse of `days_from_civil` (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +139,16 @@ mod tests {
             parse_rfc3339("2024-02-29 00:00:00-00:30"),
             Some(1_709_166_600)
         );
+    }
+
+    #[test]
+    fn formats_and_reads_back() {
+        for ms in [0_i64, 1_700_000_000_123, 951_782_400_000, 4_102_444_799_999] {
+            let text = format_rfc3339_ms(ms);
+            assert_eq!(parse_rfc3339(&text), Some(ms.div_euclid(1000)), "{text}");
+        }
+        assert_eq!(format_rfc3339_ms(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(format_rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]

@@ -75,3 +75,34 @@ impl TestGateway {
         self.state.shutdown().await;
     }
 }
+
+/// A fresh PostgreSQL database for one test (dropped by nobody: names are unique and the CI
+/// cluster is thrown away). `None` (with a loud message) when `TEST_DATABASE_URL` is unset
+/// outside CI; a panic in CI, where these suites must run.
+pub async fn fresh_postgres(test: &str) -> Option<String> {
+    let Some(base) = required_env("TEST_DATABASE_URL", test) else { return None };
+    let name = format!("sy_{}_{}", test, uuid::Uuid::now_v7().simple());
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base).await.unwrap();
+    sqlx::Executor::execute(&mut conn, format!(r#"CREATE DATABASE "{name}""#).as_str()).await.unwrap();
+    let mut url = url::Url::parse(&base).unwrap();
+    url.set_path(&name);
+    Some(url.into())
+}
+
+/// The Redis URL for shared-cache tests, under the same skip/fail rule.
+pub fn redis_url(test: &str) -> Option<String> {
+    required_env("TEST_REDIS_URL", test)
+}
+
+fn required_env(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{var} is not set but CI=true: {test} must run in CI")
+        }
+        _ => {
+            eprintln!("SKIPPED: {var} not set; {test} did not run");
+            None
+        }
+    }
+}

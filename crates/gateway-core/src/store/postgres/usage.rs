@@ -1,11 +1,15 @@
-//! `UsageRepo` on PostgreSQL: the request log, written in batches by the usage writer.
+//! `UsageRepo` on PostgreSQL: the request log, written in batches (with its rollups) by the
+//! usage writer, and aggregated for the charts.
 
 use async_trait::async_trait;
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::PgStore;
-use crate::store::rows::{self, usage_columns, usage_insert_columns};
-use crate::store::{page_window, NewUsageLog, Page, StoreResult, UsageFilter, UsageLog, UsageRepo};
+use crate::store::rows::{self, usage_columns, usage_insert_columns, usage_sum_columns};
+use crate::store::{
+    page_window, NewUsageLog, Page, StoreResult, UsageAggregate, UsageAggregateQuery,
+    UsageFilter, UsageLog, UsageRepo, UsageRollup,
+};
 
 /// Rows per INSERT statement: 20 binds a row stays far below the 65 535 bind limit.
 const INSERT_CHUNK: usize = 500;
@@ -48,45 +52,87 @@ fn push_filter<'a>(qb: &mut QueryBuilder<'a, Postgres>, filter: &'a UsageFilter)
     }
 }
 
+/// Inserts the rows in chunks inside the caller's transaction.
+async fn insert_rows(tx: &mut PgConnection, batch: &[NewUsageLog]) -> StoreResult<()> {
+    for chunk in batch.chunks(INSERT_CHUNK) {
+        let mut qb = QueryBuilder::<Postgres>::new(concat!(
+            "INSERT INTO usage_logs (",
+            usage_insert_columns!(),
+            ") "
+        ));
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.created_at)
+                .push_bind(&r.request_id)
+                .push_bind(r.api_key_id)
+                .push_bind(r.account_id)
+                .push_bind(&r.endpoint)
+                .push_bind(&r.upstream_endpoint)
+                .push_bind(&r.requested_model)
+                .push_bind(&r.effective_model)
+                .push_bind(r.stream)
+                .push_bind(r.status_code)
+                .push_bind(&r.error_kind)
+                .push_bind(r.input_tokens)
+                .push_bind(r.cached_tokens)
+                .push_bind(r.output_tokens)
+                .push_bind(r.reasoning_tokens)
+                .push_bind(r.first_token_ms)
+                .push_bind(r.duration_ms)
+                .push_bind(r.attempts)
+                .push_bind(&r.trace)
+                .push_bind(&r.user_agent);
+        });
+        qb.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl UsageRepo for PgStore {
     async fn insert_usage_batch(&self, batch: &[NewUsageLog]) -> StoreResult<()> {
-        if batch.is_empty() {
+        self.record_usage(batch, &[]).await
+    }
+
+    async fn record_usage(&self, batch: &[NewUsageLog], rollups: &[UsageRollup]) -> StoreResult<()> {
+        if batch.is_empty() && rollups.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        for chunk in batch.chunks(INSERT_CHUNK) {
-            let mut qb = QueryBuilder::<Postgres>::new(concat!(
-                "INSERT INTO usage_logs (",
-                usage_insert_columns!(),
-                ") "
-            ));
-            qb.push_values(chunk, |mut b, r| {
-                b.push_bind(r.created_at)
-                    .push_bind(&r.request_id)
-                    .push_bind(r.api_key_id)
-                    .push_bind(r.account_id)
-                    .push_bind(&r.endpoint)
-                    .push_bind(&r.upstream_endpoint)
-                    .push_bind(&r.requested_model)
-                    .push_bind(&r.effective_model)
-                    .push_bind(r.stream)
-                    .push_bind(r.status_code)
-                    .push_bind(&r.error_kind)
-                    .push_bind(r.input_tokens)
-                    .push_bind(r.cached_tokens)
-                    .push_bind(r.output_tokens)
-                    .push_bind(r.reasoning_tokens)
-                    .push_bind(r.first_token_ms)
-                    .push_bind(r.duration_ms)
-                    .push_bind(r.attempts)
-                    .push_bind(&r.trace)
-                    .push_bind(&r.user_agent);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
+        insert_rows(&mut tx, batch).await?;
+        super::rollups::upsert(&mut tx, rollups).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn aggregate_usage(&self, q: &UsageAggregateQuery) -> StoreResult<Vec<UsageAggregate>> {
+        let mut qb = QueryBuilder::<Postgres>::new("SELECT (created_at / ");
+        qb.push_bind(q.bucket_ms).push(") * ").push_bind(q.bucket_ms).push(" AS bucket_start, ");
+        if q.by_model {
+            qb.push("COALESCE(effective_model, requested_model, '') AS model, ");
+        }
+        qb.push(usage_sum_columns!())
+            .push(" FROM usage_logs WHERE created_at >= ")
+            .push_bind(q.start)
+            .push(" AND created_at < ")
+            .push_bind(q.end)
+            .push(" GROUP BY 1");
+        if q.by_model {
+            qb.push(", 2");
+        }
+        let found = qb.build().fetch_all(&self.pool).await?;
+        let mut out = found
+            .iter()
+            .map(|row| {
+                Ok(UsageAggregate {
+                    bucket_start: row.try_get("bucket_start")?,
+                    model: if q.by_model { Some(row.try_get("model")?) } else { None },
+                    totals: rows::totals(row)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        // Sorted here, not in SQL, so text order is bytewise whatever the collation.
+        out.sort_by(|a, b| (a.bucket_start, &a.model).cmp(&(b.bucket_start, &b.model)));
+        Ok(out)
     }
 
     async fn list_usage(&self, filter: &UsageFilter) -> StoreResult<Page<UsageLog>> {

@@ -7,6 +7,8 @@
 
 mod accounts;
 mod api_keys;
+mod quota;
+mod rollups;
 mod settings;
 mod usage;
 

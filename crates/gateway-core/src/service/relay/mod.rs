@@ -1,0 +1,117 @@
+//! The relay use case (issue 4): one client request becomes one upstream Responses call on a
+//! pooled account, with failover until the first content event and a protocol-correct answer
+//! after it (translation.md §10). Handlers call [`chat`], [`messages`], [`responses`],
+//! [`compact`] or [`manifest`] and render the [`Reply`] or the [`RelayError`].
+
+mod affinity;
+mod attempt;
+mod deliver;
+mod error;
+mod frames;
+mod json_calls;
+pub mod prepare;
+mod writer;
+
+use axum::http::HeaderMap;
+use bytes::Bytes;
+use gateway_protocol::responses::{CollectedResponse, StreamOutcome};
+use gateway_protocol::{
+    aggregate_anthropic_message, aggregate_chat_completion, AnthropicStreamOptions, ChatCompletionRequest,
+    ChatStreamOptions, MessagesRequest, ResponsesRequest,
+};
+use tokio_stream::wrappers::ReceiverStream;
+
+pub use affinity::{AffinityKey, AffinitySource};
+pub use error::RelayError;
+pub use json_calls::{compact, manifest};
+pub use prepare::{OutputSpec, Prepared, BUILTIN_MODELS};
+
+use crate::service::api_keys::Authenticated;
+use crate::service::public_api::PublicApi;
+use crate::state::AppState;
+use writer::{unix_secs, Writer};
+
+/// Everything a relay call needs from the request besides its body.
+#[derive(Clone, Copy)]
+pub struct RelayContext<'a> {
+    pub state: &'a AppState,
+    pub api: &'a PublicApi,
+    pub headers: &'a HeaderMap,
+    pub caller: &'a Authenticated,
+}
+
+impl<'a> RelayContext<'a> {
+    fn prepare_context(&self, settings: &'a crate::service::settings::RuntimeSettings) -> prepare::PrepareContext<'a> {
+        prepare::PrepareContext { headers: self.headers, settings, caller: self.caller }
+    }
+}
+
+/// Kept alive until the answer is fully delivered (e.g. the key's concurrency slot).
+pub type Hold = Box<dyn Send + Sync>;
+
+/// A successful relay: a JSON document or an SSE byte stream.
+pub enum Reply {
+    Json(serde_json::Value),
+    Stream(ReceiverStream<Bytes>),
+}
+
+pub async fn chat(ctx: RelayContext<'_>, req: &ChatCompletionRequest, hold: Hold) -> Result<Reply, RelayError> {
+    let settings = ctx.state.runtime_settings();
+    let prepared = prepare::chat(req, ctx.prepare_context(&settings))?;
+    run(ctx, prepared, hold).await
+}
+
+pub async fn messages(ctx: RelayContext<'_>, req: &MessagesRequest, hold: Hold) -> Result<Reply, RelayError> {
+    let settings = ctx.state.runtime_settings();
+    let prepared = prepare::messages(req, ctx.prepare_context(&settings))?;
+    run(ctx, prepared, hold).await
+}
+
+pub async fn responses(ctx: RelayContext<'_>, req: ResponsesRequest, hold: Hold) -> Result<Reply, RelayError> {
+    let settings = ctx.state.runtime_settings();
+    let prepared = prepare::responses(req, false, ctx.prepare_context(&settings))?;
+    run(ctx, prepared, hold).await
+}
+
+async fn run(ctx: RelayContext<'_>, mut prepared: Prepared, hold: Hold) -> Result<Reply, RelayError> {
+    tracing::debug!(model = %prepared.model, affinity = ?prepared.affinity.source, "relaying");
+    let opened = attempt::open(&ctx, &mut prepared).await?;
+    let key_id = ctx.caller.key_id();
+    if prepared.stream {
+        let writer = Writer::new(&prepared);
+        return Ok(Reply::Stream(deliver::stream(ctx.state.clone(), opened, writer, key_id, hold)));
+    }
+    let collected = deliver::collect(ctx.state, opened, key_id).await;
+    drop(hold);
+    aggregate(&prepared, &collected).map(Reply::Json)
+}
+
+/// The non-streaming answer in the client's protocol; a failed stream becomes an HTTP error.
+fn aggregate(prepared: &Prepared, collected: &CollectedResponse) -> Result<serde_json::Value, RelayError> {
+    let to_json = |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| RelayError::Misconfigured(e.to_string()));
+    match prepared.output {
+        OutputSpec::Chat { .. } => {
+            let opts = ChatStreamOptions {
+                id: format!("chatcmpl-{}", uuid::Uuid::now_v7().simple()),
+                created: unix_secs(),
+                model: prepared.requested_model.clone(),
+                include_usage: false,
+            };
+            let completion = aggregate_chat_completion(collected, &opts).map_err(RelayError::Stream)?;
+            to_json(serde_json::to_value(completion))
+        }
+        OutputSpec::Messages { thinking } => {
+            let opts = AnthropicStreamOptions {
+                message_id: format!("msg_{}", uuid::Uuid::now_v7().simple()),
+                model: prepared.requested_model.clone(),
+                thinking,
+            };
+            let (message, _notes) = aggregate_anthropic_message(collected, &opts).map_err(RelayError::Stream)?;
+            to_json(serde_json::to_value(message))
+        }
+        OutputSpec::Native => match &collected.outcome {
+            StreamOutcome::Failed(failure) => Err(RelayError::Stream(failure.clone())),
+            _ => to_json(serde_json::to_value(&collected.response)),
+        },
+    }
+}

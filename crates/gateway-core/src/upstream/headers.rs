@@ -1,0 +1,198 @@
+//! The upstream request headers of upstream.md §2, built in the documented order (a later
+//! step overwrites an earlier one) from the client's headers and the chosen account. Pure, so
+//! every rule is unit-tested; the client never decides `Authorization` or the session ids.
+
+use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+
+/// Our `Version` floor: the Codex CLI release current when this was written (upstream.md §2.1).
+pub const VERSION_FLOOR: &str = "0.169.0";
+
+/// UA prefixes of official Codex clients (codex2api's list, upstream.md §2.1).
+const OFFICIAL_UA_PREFIXES: &[&str] = &[
+    "codex-tui/", "codex_cli_rs/", "codex_vscode/", "codex_app/", "codex_chatgpt_desktop/",
+    "codex_atlas/", "codex_exec/", "codex_sdk_ts/", "codex ", "opencode/",
+];
+
+/// Originator prefixes that count as official.
+const OFFICIAL_ORIGINATOR_PREFIXES: &[&str] = &["codex_", "codex-tui", "codex ", "opencode"];
+
+/// Client headers copied upstream when present (upstream.md §2 row 5).
+const PASS_THROUGH: &[&str] = &[
+    "x-codex-turn-state", "x-codex-turn-metadata", "x-client-request-id", "x-codex-beta-features",
+    "x-openai-internal-codex-responses-lite", "x-codex-window-id", "x-codex-parent-thread-id",
+    "x-openai-subagent", "x-openai-memgen-request", "x-oai-attestation",
+];
+
+/// Injected when the client sent no beta features (codex2api's default, upstream.md §2 row 6).
+const DEFAULT_BETA_FEATURES: &str = "remote_compaction_v2";
+
+/// `client_compat_mode` (upstream.md §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompatMode {
+    /// Official clients keep their identity.
+    #[default]
+    Preserve,
+    /// Official clients older than the floor get the generated identity.
+    Auto,
+    /// Everyone gets the generated identity.
+    Force,
+}
+
+impl CompatMode {
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "auto" => Self::Auto,
+            "force" => Self::Force,
+            _ => Self::Preserve,
+        }
+    }
+}
+
+/// What the account and the outgoing body contribute.
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderContext<'a> {
+    pub access_token: &'a str,
+    pub chatgpt_account_id: Option<&'a str>,
+    /// The affinity-derived `prompt_cache_key` of the body.
+    pub prompt_cache_key: Option<&'a str>,
+    /// The model of the final body, for the routing hint.
+    pub model: &'a str,
+    /// The final body's `service_tier`.
+    pub service_tier: Option<&'a str>,
+    pub compat: CompatMode,
+    /// `Accept`: `text/event-stream` for `/responses`, `application/json` for compaction.
+    pub accept: &'static str,
+}
+
+/// Builds the headers of a `/responses` (or compaction) request.
+pub fn responses_headers(inbound: &HeaderMap, ctx: &HeaderContext<'_>) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    let identity = client_identity(inbound, ctx.compat);
+    set(&mut out, USER_AGENT, &identity.user_agent);
+    set(&mut out, HeaderName::from_static("version"), &identity.version);
+    set(&mut out, AUTHORIZATION, &format!("Bearer {}", ctx.access_token));
+    set(&mut out, CONTENT_TYPE, "application/json");
+    set(&mut out, ACCEPT, ctx.accept);
+    set(&mut out, HeaderName::from_static("originator"), &identity.originator);
+    for name in PASS_THROUGH {
+        if let Some(value) = inbound.get(*name) {
+            out.insert(HeaderName::from_static(name), value.clone());
+        }
+    }
+    if !out.contains_key("x-codex-beta-features") {
+        set(&mut out, HeaderName::from_static("x-codex-beta-features"), DEFAULT_BETA_FEATURES);
+    }
+    if let Some(id) = ctx.chatgpt_account_id.filter(|id| !id.is_empty()) {
+        set(&mut out, HeaderName::from_static("chatgpt-account-id"), id);
+    }
+    if let Some(key) = ctx.prompt_cache_key {
+        for name in ["session-id", "thread-id", "x-client-request-id", "session_id"] {
+            set(&mut out, HeaderName::from_static(name), key);
+        }
+    }
+    set(&mut out, HeaderName::from_static("x-codex-routing-hint"), &routing_hint(ctx));
+    out
+}
+
+/// Headers of the auxiliary calls (models manifest): upstream.md §2.2.
+pub fn auxiliary_headers(access_token: &str, chatgpt_account_id: Option<&str>) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    let version = VERSION_FLOOR;
+    set(&mut out, USER_AGENT, &generated_user_agent(version));
+    set(&mut out, HeaderName::from_static("version"), version);
+    set(&mut out, AUTHORIZATION, &format!("Bearer {access_token}"));
+    set(&mut out, ACCEPT, "application/json");
+    set(&mut out, HeaderName::from_static("originator"), "codex-tui");
+    if let Some(id) = chatgpt_account_id.filter(|id| !id.is_empty()) {
+        set(&mut out, HeaderName::from_static("chatgpt-account-id"), id);
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Identity {
+    user_agent: String,
+    version: String,
+    originator: String,
+}
+
+/// Rule §2.1 plus row 4: official clients keep UA, Version and Originator; everyone else
+/// (and, by mode, old or all official clients) gets the generated identity.
+fn client_identity(inbound: &HeaderMap, compat: CompatMode) -> Identity {
+    let ua = header_str(inbound, "user-agent");
+    let originator = header_str(inbound, "originator");
+    let official_ua = ua.is_some_and(|ua| OFFICIAL_UA_PREFIXES.iter().any(|p| ua.starts_with(p)));
+    let official_originator =
+        originator.is_some_and(|o| OFFICIAL_ORIGINATOR_PREFIXES.iter().any(|p| o.starts_with(p)));
+    let client_version = header_str(inbound, "version")
+        .map(str::to_owned)
+        .or_else(|| ua.and_then(version_from_ua));
+    let keep = match compat {
+        CompatMode::Force => false,
+        CompatMode::Preserve => official_ua || official_originator,
+        CompatMode::Auto => {
+            (official_ua || official_originator)
+                && client_version.as_deref().is_some_and(|v| !older_than(v, VERSION_FLOOR))
+        }
+    };
+    match (keep, ua) {
+        (true, Some(ua)) => Identity {
+            user_agent: ua.to_owned(),
+            version: client_version.unwrap_or_else(|| VERSION_FLOOR.to_owned()),
+            originator: originator
+                .filter(|_| official_originator)
+                .map_or_else(|| "codex-tui".to_owned(), str::to_owned),
+        },
+        _ => Identity {
+            user_agent: generated_user_agent(VERSION_FLOOR),
+            version: VERSION_FLOOR.to_owned(),
+            originator: "codex-tui".to_owned(),
+        },
+    }
+}
+
+/// The CLI's UA shape: `<originator>/<version> (<OS> <OS version>; <arch>) <terminal>` plus
+/// ` (<client name>; <client version>)` for app-server clients such as the TUI.
+fn generated_user_agent(version: &str) -> String {
+    format!("codex-tui/{version} (Mac OS 15.5.0; arm64) xterm-256color (codex-tui; {version})")
+}
+
+/// `codex_exec/0.169.0 (Debian …)` → `0.169.0`.
+fn version_from_ua(ua: &str) -> Option<String> {
+    let after = ua.split_once('/')?.1;
+    let version: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')).collect();
+    (!version.is_empty() && version.starts_with(|c: char| c.is_ascii_digit())).then_some(version)
+}
+
+/// Dotted numeric comparison; unparsable parts count as 0.
+fn older_than(version: &str, floor: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> {
+        v.split(['.', '-']).take(3).map(|p| p.parse().unwrap_or(0)).collect()
+    };
+    parts(version) < parts(floor)
+}
+
+/// `model=<model>` plus `;tier=priority` / `;tier=flex` from the outgoing body (row 10).
+fn routing_hint(ctx: &HeaderContext<'_>) -> String {
+    match ctx.service_tier {
+        Some(tier @ ("priority" | "flex")) => format!("model={};tier={tier}", ctx.model),
+        _ => format!("model={}", ctx.model),
+    }
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Inserts a header; a value that is not a valid header (control characters) is skipped
+/// rather than sent mangled.
+fn set(out: &mut HeaderMap, name: HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        out.insert(name, value);
+    }
+}
+
+#[cfg(test)]
+#[path = "headers_tests.rs"]
+mod tests;
