@@ -103,6 +103,9 @@ pub struct Config {
     pub upstream_base_url: String,
     pub oauth_token_url: String,
     pub allow_anonymous: bool,
+    /// `METRICS_PUBLIC`: serve `/metrics` without the admin secret (for a scraper on a
+    /// private network).
+    pub metrics_public: bool,
     /// Extra network allowed to call the bootstrap endpoint, e.g. a Docker bridge.
     pub bootstrap_allowed_cidr: Option<String>,
     pub max_body_bytes: usize,
@@ -151,6 +154,7 @@ impl Config {
             upstream_base_url,
             oauth_token_url,
             allow_anonymous: parse_bool(&env, "CODEX_ALLOW_ANONYMOUS")?,
+            metrics_public: parse_bool(&env, "METRICS_PUBLIC")?,
             bootstrap_allowed_cidr: env("BOOTSTRAP_ALLOWED_CIDR"),
             max_body_bytes: usize::try_from(max_body_mb.saturating_mul(1024 * 1024))
                 .unwrap_or(usize::MAX),
@@ -172,6 +176,7 @@ impl Config {
             upstream_base_url: DEFAULT_UPSTREAM_BASE_URL.to_owned(),
             oauth_token_url: DEFAULT_OAUTH_TOKEN_URL.to_owned(),
             allow_anonymous: false,
+            metrics_public: false,
             bootstrap_allowed_cidr: None,
             max_body_bytes: usize::try_from(DEFAULT_MAX_BODY_MB * 1024 * 1024)
                 .unwrap_or(usize::MAX),

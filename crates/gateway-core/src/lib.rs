@@ -13,6 +13,7 @@ pub mod state;
 pub mod store;
 pub mod tasks;
 pub mod upstream;
+pub mod usage;
 
 /// Pure protocol translation, kept in its own crate so it builds and tests without I/O.
 pub use gateway_protocol as protocol;

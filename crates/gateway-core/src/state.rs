@@ -13,6 +13,7 @@ use crate::service;
 use crate::service::settings::RuntimeSettings;
 use crate::store::{self, Store};
 use crate::tasks::TaskSet;
+use crate::usage::UsageRecorder;
 use crate::upstream::oauth::OAuthClient;
 
 /// Why the gateway could not start. Rendered as one line that names the setting to fix.
@@ -49,6 +50,7 @@ struct Inner {
     tasks: TaskSet,
     pool: Pool,
     settings: std::sync::RwLock<Arc<RuntimeSettings>>,
+    usage: UsageRecorder,
     started_at: Instant,
 }
 
@@ -77,6 +79,11 @@ impl AppState {
         &self.inner.pool
     }
 
+    /// Usage log, quota windows and request metrics (`crate::usage`).
+    pub fn usage(&self) -> &UsageRecorder {
+        &self.inner.usage
+    }
+
     /// The runtime settings as last loaded from the store.
     pub fn runtime_settings(&self) -> Arc<RuntimeSettings> {
         self.inner
@@ -89,6 +96,9 @@ impl AppState {
     /// Re-reads the runtime settings after they changed.
     pub async fn reload_settings(&self) -> Result<(), store::StoreError> {
         let pairs = self.inner.store.all_settings().await?;
+        self.inner
+            .usage
+            .apply_settings(&RuntimeSettings::from_pairs(&pairs));
         *self
             .inner
             .settings
@@ -167,6 +177,7 @@ pub async fn build_state_with(
             tasks: TaskSet::new(),
             pool: Pool::new(Refresher::new(oauth)),
             settings: std::sync::RwLock::new(Arc::new(RuntimeSettings::from_pairs(&pairs))),
+            usage: UsageRecorder::new(&RuntimeSettings::from_pairs(&pairs)),
             started_at: Instant::now(),
         }),
     };
@@ -179,5 +190,6 @@ pub async fn build_state_with(
             source: store::StoreError::Open(e.to_string()),
         })?;
     crate::scheduler::refresh_task::spawn(&state);
+    crate::usage::start(&state).await;
     Ok(state)
 }

@@ -96,7 +96,11 @@ impl Refresher {
         let state = state.clone();
         let task = tokio::spawn(async move {
             let _single = flight.lock_owned().await;
-            this.refresh_locked(&state, account_id, &cause).await
+            let outcome = this.refresh_locked(&state, account_id, &cause).await;
+            if let Err(failure) = &outcome {
+                state.usage().metrics().refresh_failure(failure);
+            }
+            outcome
         });
         task.await
             .map_err(|e| RefreshFailure::Store(format!("refresh task failed: {e}")))?

@@ -4,10 +4,13 @@
 pub mod accounts;
 pub mod admin_auth;
 pub mod api_keys;
+pub mod count_tokens;
 pub mod credentials;
 pub mod failpoint;
 pub mod health;
 pub mod import;
+pub mod login;
+mod login_listener;
 pub mod public_api;
 pub mod relay;
 pub mod settings;

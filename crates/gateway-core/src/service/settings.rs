@@ -50,6 +50,14 @@ pub struct RuntimeSettings {
     pub test_content: String,
     /// Ordered `(pattern, target)` pairs from `model_mapping`.
     pub model_mapping: Vec<(String, String)>,
+    /// Usage rows per database write.
+    pub usage_log_batch_size: u32,
+    /// Longest a usage row waits before being written.
+    pub usage_log_flush_interval_seconds: u32,
+    /// Raw usage rows older than this are purged (rollups are kept); 0 = keep forever.
+    pub usage_log_retention_days: u32,
+    /// An idle account's quota snapshot older than this is refreshed by a probe.
+    pub usage_probe_max_age_minutes: u32,
 }
 
 impl Default for RuntimeSettings {
@@ -94,6 +102,10 @@ impl RuntimeSettings {
             test_model: text("test_model"),
             test_content: text("test_content"),
             model_mapping,
+            usage_log_batch_size: num("usage_log_batch_size"),
+            usage_log_flush_interval_seconds: num("usage_log_flush_interval_seconds"),
+            usage_log_retention_days: num("usage_log_retention_days"),
+            usage_probe_max_age_minutes: num("usage_probe_max_age_minutes"),
         }
     }
 }

@@ -5,7 +5,12 @@ mod accounts;
 mod accounts_import;
 mod auth;
 mod bootstrap;
+mod oauth;
+mod keys;
+mod ops;
+mod stats;
 mod sse;
+mod usage;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
@@ -13,6 +18,9 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::AppState;
+
+/// The admin-secret check, for the other protected surfaces (`/metrics`).
+pub(super) use auth::require_admin;
 
 /// Imports may carry large credential files (codex2api allows 200 MB).
 const IMPORT_BODY_LIMIT: usize = 200 * 1024 * 1024;
@@ -39,6 +47,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/accounts/{id}/pause", post(accounts::pause))
         .route("/accounts/{id}/resume", post(accounts::resume))
         .route("/accounts/{id}/auth-json", get(accounts::auth_json))
+        .route("/oauth/generate-auth-url", post(oauth::generate_auth_url))
+        .route("/oauth/exchange-code", post(oauth::exchange_code))
+        .route("/oauth/poll-callback", get(oauth::poll_callback))
+        .route("/keys", get(keys::list).post(keys::create))
+        .route("/keys/{id}", axum::routing::patch(keys::update).delete(keys::delete))
+        .route("/stats", get(stats::stats))
+        .route("/usage/stats", get(usage::stats))
+        .route("/usage/chart-data", get(usage::chart_data))
+        .route("/usage/logs", get(usage::logs).delete(usage::clear))
+        .route("/usage/logs/export", get(usage::export))
+        .route("/ops/overview", get(ops::overview))
         .route_layer(middleware::from_fn_with_state(state, auth::require_admin));
     Router::new()
         .route("/bootstrap-status", get(bootstrap::status))

@@ -20,6 +20,7 @@ pub struct ImportOptions {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub enum LineOutcome {
     Added,
     Updated,
@@ -28,6 +29,7 @@ pub enum LineOutcome {
 
 /// What happened to one line or entry of the payload.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct LineResult {
     pub position: usize,
     pub outcome: LineOutcome,
@@ -37,6 +39,7 @@ pub struct LineResult {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct ImportSummary {
     pub total: usize,
     pub added: usize,
@@ -137,12 +140,46 @@ async fn import_one(
             (creds, expires, None)
         }
     };
+    let hints = Hints {
+        name: candidate.name.clone(),
+        email: candidate.email.clone(),
+        plan_type: candidate.plan_type.clone(),
+        account_id: candidate.account_id.clone(),
+        user_id: candidate.user_id.clone(),
+        refresh_token_for_key: candidate.refresh_token.clone(),
+    };
+    store_tokens(state, creds, expires_at, refreshed_at, &hints, proxy_url).await
+}
+
+/// What an import file (or a login) said about the account, used where the tokens are silent.
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub plan_type: Option<String>,
+    pub account_id: Option<String>,
+    pub user_id: Option<String>,
+    /// The token as presented, for the fallback identity key of accounts without claims.
+    pub refresh_token_for_key: Option<String>,
+}
+
+/// Seals fresh tokens and adds the account, or updates the one with the same identity.
+/// `expires_at` and `refreshed_at` are unix ms.
+pub async fn store_tokens(
+    state: &AppState,
+    creds: Credentials,
+    expires_at: Option<i64>,
+    refreshed_at: Option<i64>,
+    hints: &Hints,
+    proxy_url: Option<&str>,
+) -> Result<(LineOutcome, Account), String> {
+    let now = now_ms();
     let identity = AccountIdentity::from_tokens(creds.id_token.as_deref(), creds.access_token.as_deref());
     let key = identity
-        .identity_key(candidate.refresh_token.as_deref(), creds.access_token.as_deref())
+        .identity_key(hints.refresh_token_for_key.as_deref().or(creds.refresh_token.as_deref()), creds.access_token.as_deref())
         .ok_or("cannot tell which account this token belongs to")?;
-    let email = identity.email.clone().or(candidate.email.clone());
-    let plan = identity.plan_type.clone().or(candidate.plan_type.clone());
+    let email = identity.email.clone().or(hints.email.clone());
+    let plan = identity.plan_type.clone().or(hints.plan_type.clone());
     let sealed = credentials::seal(state.secrets().as_ref(), &key, &creds)
         .await
         .map_err(|e| format!("cannot seal the token: {e}"))?;
@@ -158,11 +195,11 @@ async fn import_one(
         return update_existing(state, &existing, &update).await;
     }
     let new = NewAccount {
-        name: candidate.name.clone().or(email.clone()).unwrap_or_else(|| format!("account {}", &key[..key.len().min(18)])),
+        name: hints.name.clone().or(email.clone()).unwrap_or_else(|| format!("account {}", &key[..key.len().min(18)])),
         identity_key: key.clone(),
         email,
-        chatgpt_account_id: identity.chatgpt_account_id.clone().or(candidate.account_id.clone()),
-        chatgpt_user_id: identity.user_id.clone().or(candidate.user_id.clone()),
+        chatgpt_account_id: identity.chatgpt_account_id.clone().or(hints.account_id.clone()),
+        chatgpt_user_id: identity.user_id.clone().or(hints.user_id.clone()),
         plan_type: plan,
         kind: if creds.refresh_token.is_some() { CredentialKind::RefreshToken } else { CredentialKind::AccessToken },
         credentials_sealed: sealed,

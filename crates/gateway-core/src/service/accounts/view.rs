@@ -11,6 +11,7 @@ use crate::upstream::timestamp::format_rfc3339_ms;
 /// The first matching row of scheduling.md §1 wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub enum AccountStatus {
     Deleted,
     Disabled,
@@ -21,6 +22,7 @@ pub enum AccountStatus {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct AccountView {
     pub id: i64,
     pub name: String,

@@ -1,0 +1,147 @@
+//! Public handlers: extract, call one relay function, render JSON or SSE. Errors render in
+//! the route's protocol.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use gateway_protocol::{ChatCompletionRequest, MessagesRequest, ResponsesRequest};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{Caller, KeySlot};
+use super::error::{ApiError, Flavor};
+use super::extract::{AnthropicJson, ApiJson, OpenAiJson};
+use crate::service::count_tokens;
+use crate::service::public_api::PublicApi;
+use crate::service::relay::{self, RelayContext, RelayError, Reply, BUILTIN_MODELS};
+use crate::state::AppState;
+
+/// `created` for models whose date we do not know (upstream.md §6.3).
+const UNKNOWN_CREATED: u64 = 1_700_000_000;
+
+type Api = Extension<Arc<PublicApi>>;
+
+pub async fn chat(
+    State(state): State<AppState>,
+    Extension(api): Api,
+    Extension(caller): Extension<Caller>,
+    Extension(slot): Extension<KeySlot>,
+    headers: HeaderMap,
+    ApiJson(req): OpenAiJson<ChatCompletionRequest>,
+) -> Response {
+    let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
+    render(relay::chat(ctx, &req, Box::new(slot)).await, Flavor::OpenAi)
+}
+
+pub async fn responses(
+    State(state): State<AppState>,
+    Extension(api): Api,
+    Extension(caller): Extension<Caller>,
+    Extension(slot): Extension<KeySlot>,
+    headers: HeaderMap,
+    ApiJson(req): OpenAiJson<ResponsesRequest>,
+) -> Response {
+    let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
+    render(relay::responses(ctx, req, Box::new(slot)).await, Flavor::OpenAi)
+}
+
+pub async fn messages(
+    State(state): State<AppState>,
+    Extension(api): Api,
+    Extension(caller): Extension<Caller>,
+    Extension(slot): Extension<KeySlot>,
+    headers: HeaderMap,
+    ApiJson(req): AnthropicJson<MessagesRequest>,
+) -> Response {
+    let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
+    render(relay::messages(ctx, &req, Box::new(slot)).await, Flavor::Anthropic)
+}
+
+pub async fn compact(
+    State(state): State<AppState>,
+    Extension(api): Api,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    ApiJson(req): OpenAiJson<ResponsesRequest>,
+) -> Response {
+    let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
+    match relay::compact(ctx, req).await {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(err) => ApiError::from(err).render(Flavor::OpenAi),
+    }
+}
+
+/// Answered locally: no upstream call, no account slot, exempt from the RPM limiter.
+pub async fn count_tokens(ApiJson(req): AnthropicJson<MessagesRequest>) -> Response {
+    match count_tokens::count_messages(&req) {
+        Ok(n) => Json(json!({ "input_tokens": n })).into_response(),
+        Err(err) => ApiError::from(err).render(Flavor::Anthropic),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ModelsQuery {
+    client_version: Option<String>,
+}
+
+/// The OpenAI list (upstream.md §6.3), or with `client_version` the upstream manifest verbatim.
+pub async fn models(
+    State(state): State<AppState>,
+    Extension(api): Api,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(query): Query<ModelsQuery>,
+) -> Response {
+    if let Some(version) = query.client_version.filter(|v| !v.trim().is_empty()) {
+        let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
+        return match relay::manifest(ctx, version.trim()).await {
+            Ok(reply) => {
+                let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
+                let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], reply.body).into_response();
+                if let Some(etag) = reply.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+                    resp.headers_mut().insert(header::ETAG, etag);
+                }
+                resp
+            }
+            Err(err) => ApiError::from(err).render(Flavor::OpenAi),
+        };
+    }
+    let settings = state.runtime_settings();
+    let aliases = settings.model_mapping.iter().map(|(alias, _)| alias.as_str()).filter(|a| !a.contains('*'));
+    let mut seen = std::collections::HashSet::new();
+    let data: Vec<_> = BUILTIN_MODELS
+        .iter()
+        .copied()
+        .chain(aliases)
+        .filter(|id| seen.insert(id.to_ascii_lowercase()))
+        .filter(|id| caller.0.allows_model(&[id]))
+        .map(|id| json!({"id": id, "object": "model", "created": UNKNOWN_CREATED, "owned_by": "openai"}))
+        .collect();
+    Json(json!({"object": "list", "data": data})).into_response()
+}
+
+fn render(result: Result<Reply, RelayError>, flavor: Flavor) -> Response {
+    match result {
+        Ok(Reply::Json(value)) => Json(value).into_response(),
+        Ok(Reply::Stream(stream)) => {
+            let body = Body::from_stream(tokio_stream::StreamExt::map(stream, Ok::<_, std::convert::Infallible>));
+            let headers = [
+                (header::CONTENT_TYPE, "text/event-stream"),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::HeaderName::from_static("x-accel-buffering"), "no"),
+            ];
+            (headers, body).into_response()
+        }
+        Err(err) => {
+            let api = ApiError::from(err);
+            if api.status.is_server_error() {
+                tracing::warn!(status = api.status.as_u16(), code = ?api.code, "relay failed");
+            }
+            api.render(flavor)
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Tauri's build step: embeds `tauri.conf.json`, the capability files and the icons.
+
+fn main() {
+    tauri_build::build();
+}

@@ -1,0 +1,8 @@
+//! The desktop binary: everything lives in the library so tests can build the same app.
+
+// No console window next to the tray app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    switchyard_lib::run();
+}
