@@ -2,6 +2,7 @@
 //! streaming and not; usage equals the mock's; failover before the first content; a break
 //! after commit ends with one error frame and never a `[DONE]`.
 
+#[expect(dead_code, reason = "this binary uses only part of the shared setup")]
 mod common;
 mod relay_support;
 
