@@ -46,6 +46,7 @@ async fn streaming_text_arrives_intact_and_ends_with_done() {
     assert_eq!(headers["content-type"], "text/event-stream");
     let events = sse_events(&text);
     assert_eq!(events.last().unwrap().data, "[DONE]");
+    assert!(events.iter().all(|e| e.name.is_none()), "Chat frames are data-only, as OpenAI sends them");
     let chunks: Vec<Value> = events.iter().filter(|e| e.data != "[DONE]").map(|e| e.json()).collect();
     assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
     let content: String = chunks.iter().filter_map(|c| c["choices"][0]["delta"]["content"].as_str()).collect();

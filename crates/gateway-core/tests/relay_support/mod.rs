@@ -90,7 +90,6 @@ impl Relay {
 
 /// One SSE event: its `event:` name (if any) and `data:` payload.
 #[derive(Debug, Clone)]
-#[expect(dead_code, reason = "not every test binary reads every field")]
 pub struct Event {
     pub name: Option<String>,
     pub data: String,
