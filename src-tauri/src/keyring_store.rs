@@ -41,11 +41,14 @@ impl Backend {
         Backend::PlatformDefault
     }
 
+    /// Makes this backend the one `keyring::Entry::new` uses, replacing any earlier choice.
     fn install(self) {
-        #[cfg(target_os = "linux")]
-        if self == Backend::Keyutils {
-            keyring::set_default_credential_builder(keyring::keyutils::default_credential_builder());
-        }
+        let builder = match self {
+            Backend::PlatformDefault => keyring::default::default_credential_builder(),
+            #[cfg(target_os = "linux")]
+            Backend::Keyutils => keyring::keyutils::default_credential_builder(),
+        };
+        keyring::set_default_credential_builder(builder);
     }
 
     pub fn name(self) -> &'static str {
@@ -77,11 +80,6 @@ pub enum KeyringUnavailable {
 /// Checks the keyring can really keep a secret: rejects keyring's mock store and performs a
 /// write-read-delete round trip on a probe entry.
 pub fn probe(backend: Backend) -> Result<(), KeyringUnavailable> {
-    backend.install();
-    let fail = |message: String| KeyringUnavailable::Failed {
-        backend: backend.name(),
-        message,
-    };
     if backend == Backend::PlatformDefault {
         let persistence = keyring::default::default_credential_builder().persistence();
         if matches!(
@@ -91,6 +89,13 @@ pub fn probe(backend: Backend) -> Result<(), KeyringUnavailable> {
             return Err(KeyringUnavailable::MockStore);
         }
     }
+    backend.install();
+    round_trip(backend.name())
+}
+
+/// Rejects a mock credential and checks a probe value survives a write and a read.
+fn round_trip(backend: &'static str) -> Result<(), KeyringUnavailable> {
+    let fail = |message: String| KeyringUnavailable::Failed { backend, message };
     let entry = keyring::Entry::new(SERVICE, PROBE_ENTRY).map_err(|e| fail(e.to_string()))?;
     if entry
         .get_credential()

@@ -9,6 +9,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[expect(dead_code, reason = "this binary uses part of the shared helpers")]
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_switchyard-server");
 
 /// Settings that must not leak in from the developer's shell.
@@ -235,5 +238,36 @@ fn postgres_without_a_secret_key_refuses_to_start() {
     };
     let dir = tempfile::tempdir().unwrap();
     let stderr = failing_start(dir.path(), free_port(), &[("DATABASE_URL", &url)]);
+    assert!(stderr.contains("SWITCHYARD_SECRET_KEY"), "{stderr}");
+}
+
+#[test]
+fn postgres_and_redis_mode_reports_both_healthy() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(common::fresh_postgres("server_pg_redis"));
+    let (Some(db), Some(redis)) = (db, common::redis_url("server_pg_redis")) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // A 32-byte key, base64: the server refuses PostgreSQL without one.
+    let key = "c3dpdGNoeWFyZC10ZXN0LWtleS0zMi1ieXRlcy0hISE=";
+    let mut child = server(
+        dir.path(),
+        port,
+        &[("DATABASE_URL", db.as_str()), ("REDIS_URL", redis.as_str()), ("SWITCHYARD_SECRET_KEY", key)],
+    )
+    .spawn()
+    .unwrap();
+    let health = wait_for_health(port, &mut child);
+    assert_eq!(health["store"], serde_json::json!({"driver": "postgres", "healthy": true}));
+    assert_eq!(health["cache"], serde_json::json!({"driver": "redis", "healthy": true}));
+    assert_eq!(health["status"], "ok");
+    assert!(terminate(&mut child).success());
+    // The same database with another key is refused at start, naming the setting.
+    let other = "b3RoZXItc3dpdGNoeWFyZC10ZXN0LWtleS0zMmJ5dGU=";
+    let stderr = failing_start(
+        dir.path(),
+        free_port(),
+        &[("DATABASE_URL", db.as_str()), ("REDIS_URL", redis.as_str()), ("SWITCHYARD_SECRET_KEY", other)],
+    );
     assert!(stderr.contains("SWITCHYARD_SECRET_KEY"), "{stderr}");
 }

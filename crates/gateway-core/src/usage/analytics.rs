@@ -56,6 +56,7 @@ impl ChartRange {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct ChartData {
     pub range: &'static str,
     /// `logs` or `rollups`.
@@ -72,6 +73,7 @@ pub struct ChartData {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct RequestPoint {
     pub time: i64,
     pub requests: i64,
@@ -79,6 +81,7 @@ pub struct RequestPoint {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct LatencyPoint {
     pub time: i64,
     pub avg_duration_ms: Option<f64>,
@@ -86,6 +89,7 @@ pub struct LatencyPoint {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct TokenPoint {
     pub time: i64,
     #[serde(flatten)]
@@ -93,6 +97,7 @@ pub struct TokenPoint {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct TokenBreakdown {
     pub input_tokens: i64,
     pub cached_tokens: i64,
@@ -114,6 +119,7 @@ impl From<&UsageTotals> for TokenBreakdown {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct ModelRank {
     pub model: String,
     pub requests: i64,
@@ -205,6 +211,7 @@ fn ranking(per_model: Vec<(String, UsageTotals)>) -> Vec<ModelRank> {
 
 /// `GET /usage/stats`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct UsageStats {
     pub total_requests: i64,
     pub success_requests: i64,

@@ -10,6 +10,7 @@ use crate::store::{CredentialState, StoreResult};
 
 /// codex2api-compatible `GET /api/admin/stats`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct DashboardStats {
     /// Live accounts.
     pub total: i64,
