@@ -16,11 +16,29 @@ fi
 echo "TEST_DATABASE_URL=${TEST_DATABASE_URL:-<unset: PostgreSQL suites will skip>}"
 echo "TEST_REDIS_URL=${TEST_REDIS_URL:-<unset: Redis suites will skip>}"
 
+# The desktop crate (src-tauri) runs in its own harness, scripts/desktop-test.sh, which gives
+# its keyring tests a session bus and an unlocked Secret Service.
 profile=default
 [ "${CI:-}" = "true" ] && profile=ci
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --profile "$profile" --no-fail-fast
+  cargo nextest run --workspace --exclude switchyard --locked --profile "$profile" --no-fail-fast
 else
   echo "cargo-nextest not found; using cargo test"
-  cargo test --workspace --locked --no-fail-fast
+  cargo test --workspace --exclude switchyard --locked --no-fail-fast
+fi
+
+# The dashboard: component tests (Vitest) and the end-to-end run against a real server and
+# mock-upstream in Debian's Chromium (src-web/e2e). Needs Node.js 20+ and /usr/bin/chromium.
+if [ -f src-web/package.json ]; then
+  if command -v npm >/dev/null; then
+    [ -d node_modules ] || npm ci --no-audit --no-fund
+    npm --workspace src-web run typecheck
+    npm --workspace src-web test
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/switchyard-target}"
+    cargo build --locked -p gateway-core --bin switchyard-server -p mock-upstream --bin mock-upstream
+    npm --workspace src-web run e2e
+  else
+    echo "!!! npm not found: the dashboard's Vitest and Playwright tests DID NOT RUN (install Node.js 20+)" >&2
+    [ "${CI:-}" = "true" ] && exit 1
+  fi
 fi

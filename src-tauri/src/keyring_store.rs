@@ -115,7 +115,9 @@ fn round_trip(backend: &'static str) -> Result<(), KeyringUnavailable> {
         .delete_credential()
         .map_err(|e| fail(format!("delete failed: {e}")))?;
     if read != nonce {
-        return Err(fail("read back a different value than was written".to_owned()));
+        return Err(fail(
+            "read back a different value than was written".to_owned(),
+        ));
     }
     Ok(())
 }

@@ -37,34 +37,54 @@ fn an_unreachable_secret_service_is_reported_not_ignored() {
         return;
     }
     // No session bus at all: Secret Service fails fast and the probe must say so.
-    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/switchyard-test");
+    std::env::set_var(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/switchyard-test",
+    );
     let result = probe(Backend::PlatformDefault);
     std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
     let err = result.unwrap_err();
     assert!(matches!(err, KeyringUnavailable::Failed { .. }), "{err}");
 }
 
-#[tokio::test]
-async fn secrets_round_trip_through_the_real_keyring() {
+#[test]
+fn secrets_round_trip_through_the_real_keyring() {
     if !real_keyring() {
         return;
     }
     let _turn = KEYRING.lock().unwrap_or_else(|e| e.into_inner());
     probe(Backend::from_env()).expect("the harness provides a usable keyring");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(round_trip_entries());
+}
+
+async fn round_trip_entries() {
     let store = KeyringSecretStore;
     let name = format!("test-acct-{}", random_token());
     let secret = SecretString::new("refresh-token-value");
     let sealed = store.seal(&name, &secret).await.unwrap();
-    assert!(!sealed.contains("refresh-token-value"), "rows hold a reference only");
+    assert!(
+        !sealed.contains("refresh-token-value"),
+        "rows hold a reference only"
+    );
     assert_eq!(store.open(&name, &sealed).await.unwrap(), secret);
     // A reference copied into another row does not open there.
     let other = format!("{name}-other");
-    assert!(matches!(store.open(&other, &sealed).await, Err(SecretError::Malformed)));
+    assert!(matches!(
+        store.open(&other, &sealed).await,
+        Err(SecretError::Malformed)
+    ));
     // Entries are visible to other processes under the service name `switchyard`.
-    let raw = keyring::Entry::new(SERVICE, &name).unwrap().get_password().unwrap();
+    let raw = keyring::Entry::new(SERVICE, &name)
+        .unwrap()
+        .get_password()
+        .unwrap();
     assert_eq!(raw, "refresh-token-value");
     store.remove(&name).await.unwrap();
-    assert!(matches!(store.open(&name, &sealed).await, Err(SecretError::NotFound)));
+    assert!(matches!(
+        store.open(&name, &sealed).await,
+        Err(SecretError::NotFound)
+    ));
     store.remove(&name).await.unwrap();
 }
 

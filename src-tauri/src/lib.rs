@@ -1,3 +1,237 @@
-//! Placeholder while the first build runs.
+//! The Switchyard desktop app: a tray app hosting the gateway on 127.0.0.1 with the dashboard
+//! in a native window. `run` wires the plugins (single instance first, then window state,
+//! autostart, updater, clipboard, dialog, notification), builds the tray and hands over to
+//! `bootstrap`, which picks the token custody, starts the gateway and opens the window.
 
-pub fn run() {}
+pub mod actions;
+pub mod client_setup;
+pub mod commands;
+pub mod custody;
+pub mod gateway_host;
+pub mod keyring_store;
+#[cfg(test)]
+mod mock_tests;
+pub mod pool;
+pub mod prefs;
+mod selftest;
+pub mod tray;
+pub mod tray_texts;
+pub mod ui;
+pub mod updates;
+pub mod watch;
+pub mod window;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime};
+use tauri_plugin_autostart::ManagerExt as _;
+
+use crate::gateway_host::{GatewayHost, HostConfig};
+use crate::prefs::Prefs;
+
+/// The shell's own state: where its data lives and its preferences.
+pub struct Shell {
+    pub data_dir: PathBuf,
+    prefs: Mutex<Prefs>,
+}
+
+impl Shell {
+    pub fn new(data_dir: PathBuf, prefs: Prefs) -> Shell {
+        Shell {
+            data_dir,
+            prefs: Mutex::new(prefs),
+        }
+    }
+
+    pub fn prefs(&self) -> Prefs {
+        self.prefs.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn update_prefs(&self, change: impl FnOnce(&mut Prefs)) {
+        let mut prefs = self.prefs.lock().unwrap_or_else(|e| e.into_inner());
+        change(&mut prefs);
+        if let Err(e) = prefs.save(&self.data_dir) {
+            tracing::warn!(error = %e, "cannot save desktop.json");
+        }
+    }
+
+    pub fn update_source(&self) -> updates::UpdateSource {
+        updates::UpdateSource::from_env_or(&self.prefs())
+    }
+
+    pub fn set_lightweight(&self, on: bool) {
+        self.update_prefs(|p| p.lightweight_mode = Some(on));
+    }
+}
+
+/// Commands and window handling, shared by the real app and the mock-runtime tests.
+pub fn configure<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder
+        .invoke_handler(tauri::generate_handler![
+            commands::gateway_info,
+            commands::open_data_dir,
+            commands::restart_gateway,
+            commands::set_autostart,
+            commands::preview_client_setup,
+            commands::apply_client_setup,
+            commands::restore_client_setup,
+            commands::check_update,
+            commands::quit,
+        ])
+        .on_window_event(window::on_event)
+}
+
+pub fn run() {
+    init_tracing();
+    let builder = Builder::default()
+        // Must be the first plugin: a second launch only focuses the running instance.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Err(e) = window::open(app) {
+                tracing::warn!(error = %e, "cannot show the window for a second launch");
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--minimized"]),
+        ))
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init());
+    let app = configure(builder)
+        .setup(|app| {
+            setup(app.handle())?;
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_app, event| {
+            // Closing (or freeing) the last window must not end a tray app; only Quit does.
+            if let RunEvent::ExitRequested {
+                code: None, api, ..
+            } = event
+            {
+                api.prevent_exit();
+            }
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "Switchyard could not start");
+            eprintln!("switchyard: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
+    let data_dir = prefs::data_dir(app.path().app_data_dir().ok())
+        .ok_or("cannot find the app data directory (set SWITCHYARD_DATA_DIR)")?;
+    std::fs::create_dir_all(&data_dir)?;
+    let prefs = Prefs::load(&data_dir);
+    tracing::info!(dir = %data_dir.display(), "data directory");
+    let lang = tray_texts::Lang::pick(prefs.language.as_deref());
+    let texts = tray_texts::texts(lang);
+    app.manage(window::Lightweight(AtomicBool::new(prefs.lightweight())));
+    app.manage(window::PluginsRegistered);
+    app.manage(watch::Kick::default());
+    let autostart_on = app.autolaunch().is_enabled().unwrap_or(false);
+    let tray = tray::build(app, texts, autostart_on, prefs.lightweight())?;
+    app.manage(tray);
+    app.manage(Shell::new(data_dir, prefs));
+    watch::spawn(app.clone(), texts);
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move { bootstrap(handle).await });
+    if !std::env::args().any(|a| a == "--minimized") {
+        window::open(app)?;
+    }
+    Ok(())
+}
+
+/// Picks the token custody (asking before the weaker one), creates the gateway host and
+/// starts it (offering another port when the default is taken).
+async fn bootstrap(app: AppHandle) {
+    let shell = app.state::<Shell>();
+    let data_dir = shell.data_dir.clone();
+    let secrets = match custody::keyring() {
+        Ok(s) => s,
+        Err(why) => {
+            tracing::error!(reason = %why, "NO USABLE OS KEYRING: tokens cannot go to the keyring");
+            let consent = shell.prefs().encrypted_file_consent
+                || std::env::var("SWITCHYARD_SECRET_STORE").as_deref() == Ok("encrypted-file")
+                || ui::ask_encrypted_file_consent(&app, &why.to_string()).await;
+            if !consent {
+                ui::notify(
+                    &app,
+                    "Switchyard",
+                    "The gateway stays stopped: no safe place for tokens.",
+                );
+                return;
+            }
+            shell.update_prefs(|p| p.encrypted_file_consent = true);
+            match custody::encrypted_file(&data_dir).await {
+                Ok(s) => s,
+                Err(e) => return ui::notify(&app, "Switchyard", &e),
+            }
+        }
+    };
+    let port = match prefs::port(&shell.prefs()) {
+        Ok(p) => p,
+        Err(e) => return ui::notify(&app, "Switchyard", &e),
+    };
+    let host = Arc::new(GatewayHost::new(
+        HostConfig::with_env_overrides(data_dir, port),
+        secrets.admin_token,
+        secrets.store,
+    ));
+    app.manage(host.clone());
+    if let Err(e) = start_with_port_choice(&app, &host).await {
+        tracing::error!(error = %e, "gateway not started");
+        ui::notify(&app, "Switchyard", &e);
+    }
+    watch::kick(&app);
+    if std::env::var("SWITCHYARD_SELFTEST").as_deref() == Ok("1") {
+        selftest::run(&app).await;
+    }
+    selftest::close_window_later(&app);
+}
+
+async fn start_with_port_choice(app: &AppHandle, host: &GatewayHost) -> Result<u16, String> {
+    match host.start().await {
+        Err(gateway_host::HostError::PortTaken { port }) => {
+            let Some(free) = gateway_host::next_free_port(port) else {
+                return Err(format!("port {port} is taken and no nearby port is free"));
+            };
+            if !ui::ask_other_port(app, port, free).await {
+                return Err(format!("port {port} is taken; the gateway stays stopped"));
+            }
+            host.set_port(free);
+            app.state::<Shell>().update_prefs(|p| p.port = Some(free));
+            host.start().await.map_err(|e| e.to_string())
+        }
+        other => other.map_err(|e| e.to_string()),
+    }
+}
+
+/// Tray clicks: run the action, carry out its display side, then refresh the menu.
+pub(crate) fn on_menu_event(app: &AppHandle, id: &str) {
+    let app = app.clone();
+    let id = id.to_owned();
+    tauri::async_runtime::spawn(async move {
+        match actions::handle(&app, &id).await {
+            Ok(outcome) => ui::carry_out(&app, outcome).await,
+            Err(e) => ui::notify(&app, "Switchyard", &e),
+        }
+        watch::kick(&app);
+    });
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHYARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}

@@ -13,8 +13,8 @@ use crate::service;
 use crate::service::settings::RuntimeSettings;
 use crate::store::{self, Store};
 use crate::tasks::TaskSet;
-use crate::usage::UsageRecorder;
 use crate::upstream::oauth::OAuthClient;
+use crate::usage::UsageRecorder;
 
 /// Why the gateway could not start. Rendered as one line that names the setting to fix.
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +190,7 @@ pub async fn build_state_with(
             source: store::StoreError::Open(e.to_string()),
         })?;
     crate::scheduler::refresh_task::spawn(&state);
+    crate::scheduler::tasks::spawn(&state);
     crate::usage::start(&state).await;
     Ok(state)
 }

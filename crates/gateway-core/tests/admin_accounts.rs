@@ -22,7 +22,13 @@ impl Admin {
         format!("{}/api/admin{path}", self.base)
     }
     async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let r = self.http.get(self.url(path)).header("x-admin-key", SECRET).send().await.unwrap();
+        let r = self
+            .http
+            .get(self.url(path))
+            .header("x-admin-key", SECRET)
+            .send()
+            .await
+            .unwrap();
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
     async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
@@ -50,7 +56,10 @@ async fn setup() -> (common::TestGateway, MockUpstream, Admin) {
         c.oauth_token_url = oauth;
     })
     .await;
-    let admin = Admin { http: reqwest::Client::new(), base: gw.base_url.clone() };
+    let admin = Admin {
+        http: reqwest::Client::new(),
+        base: gw.base_url.clone(),
+    };
     (gw, mock, admin)
 }
 
@@ -61,22 +70,67 @@ async fn bootstrap_then_authenticated_access() {
     let url = |p: &str| format!("{}/api/admin{p}", gw.base_url);
     let r = http.get(url("/accounts")).send().await.unwrap();
     assert_eq!(r.status(), 503);
-    assert_eq!(r.json::<Value>().await.unwrap()["code"], "bootstrap_required");
-    let status: Value = http.get(url("/bootstrap-status")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(status, json!({"bootstrapped": false, "admin_auth_source": "none", "can_bootstrap": true}));
-    let short = http.post(url("/bootstrap")).json(&json!({"admin_secret": "short"})).send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "bootstrap_required"
+    );
+    let status: Value = http
+        .get(url("/bootstrap-status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        status,
+        json!({"bootstrapped": false, "admin_auth_source": "none", "can_bootstrap": true})
+    );
+    let short = http
+        .post(url("/bootstrap"))
+        .json(&json!({"admin_secret": "short"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(short.status(), 400);
-    let bad = http.post(url("/bootstrap")).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    let bad = http
+        .post(url("/bootstrap"))
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 400);
     assert_eq!(bad.json::<Value>().await.unwrap()["code"], "invalid_body");
-    let ok = http.post(url("/bootstrap")).json(&json!({"admin_secret": SECRET})).send().await.unwrap();
+    let ok = http
+        .post(url("/bootstrap"))
+        .json(&json!({"admin_secret": SECRET}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
-    let again = http.post(url("/bootstrap")).json(&json!({"admin_secret": "another-secret-456"})).send().await.unwrap();
+    let again = http
+        .post(url("/bootstrap"))
+        .json(&json!({"admin_secret": "another-secret-456"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 409);
-    let wrong = http.get(url("/accounts")).header("x-admin-key", "nope").send().await.unwrap();
+    let wrong = http
+        .get(url("/accounts"))
+        .header("x-admin-key", "nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
-    assert_eq!(wrong.json::<Value>().await.unwrap()["code"], "invalid_admin_key");
-    for req in [http.get(url("/accounts")).header("x-admin-key", SECRET), http.get(url("/accounts")).bearer_auth(SECRET)] {
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap()["code"],
+        "invalid_admin_key"
+    );
+    for req in [
+        http.get(url("/accounts")).header("x-admin-key", SECRET),
+        http.get(url("/accounts")).bearer_auth(SECRET),
+    ] {
         let r = req.send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.json::<Value>().await.unwrap()["total"], 0);
@@ -89,28 +143,55 @@ async fn import_refresh_tokens_learns_identity_and_deduplicates() {
     let (gw, mock, admin) = setup().await;
     let seeded = mock.seed_accounts(3);
     let tokens: Vec<&str> = seeded.iter().map(|s| s.refresh_token.as_str()).collect();
-    let (status, summary) = admin.post("/accounts", json!({"refresh_token": tokens.join("\n")})).await;
+    let (status, summary) = admin
+        .post("/accounts", json!({"refresh_token": tokens.join("\n")}))
+        .await;
     assert_eq!(status, 200, "{summary}");
-    assert_eq!((summary["added"].as_u64(), summary["failed"].as_u64()), (Some(3), Some(0)), "{summary}");
+    assert_eq!(
+        (summary["added"].as_u64(), summary["failed"].as_u64()),
+        (Some(3), Some(0)),
+        "{summary}"
+    );
     for s in &seeded {
-        assert_eq!(mock.refresh_count(&s.account_id), 1, "one exchange per imported token");
+        assert_eq!(
+            mock.refresh_count(&s.account_id),
+            1,
+            "one exchange per imported token"
+        );
     }
     let (_, list) = admin.get("/accounts").await;
     assert_eq!(list["total"], 3);
-    let emails: Vec<&str> = list["accounts"].as_array().unwrap().iter().map(|a| a["email"].as_str().unwrap()).collect();
+    let emails: Vec<&str> = list["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
     for s in &seeded {
         assert!(emails.contains(&s.email.as_str()), "{emails:?}");
     }
-    assert!(list["accounts"].as_array().unwrap().iter().all(|a| a["status"] == "ready" && a["credential_kind"] == "refresh_token"));
+    assert!(list["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["status"] == "ready" && a["credential_kind"] == "refresh_token"));
 
     // The same account again (a fresh login elsewhere) updates instead of duplicating.
     let newer = mock.issue_tokens(&seeded[0].account_id).unwrap();
-    let (_, again) = admin.post("/accounts", json!({"refresh_token": newer.refresh_token})).await;
-    assert_eq!((again["added"].as_u64(), again["updated"].as_u64()), (Some(0), Some(1)), "{again}");
+    let (_, again) = admin
+        .post("/accounts", json!({"refresh_token": newer.refresh_token}))
+        .await;
+    assert_eq!(
+        (again["added"].as_u64(), again["updated"].as_u64()),
+        (Some(0), Some(1)),
+        "{again}"
+    );
     assert_eq!(admin.get("/accounts").await.1["total"], 3);
 
     // The token we imported first was rotated at import: presenting it again fails plainly.
-    let (status, stale) = admin.post("/accounts", json!({"refresh_token": tokens[1]})).await;
+    let (status, stale) = admin
+        .post("/accounts", json!({"refresh_token": tokens[1]}))
+        .await;
     assert_eq!(status, 400);
     let err = stale["results"][0]["error"].as_str().unwrap();
     assert!(err.contains("refresh_token_reused"), "{err}");
@@ -121,35 +202,75 @@ async fn import_refresh_tokens_learns_identity_and_deduplicates() {
 async fn access_token_import_and_file_import_report_per_line() {
     let (gw, mock, admin) = setup().await;
     let seeded = mock.seed_accounts(2);
-    let (_, at) = admin.post("/accounts/at", json!({"access_token": seeded[0].access_token})).await;
+    let (_, at) = admin
+        .post(
+            "/accounts/at",
+            json!({"access_token": seeded[0].access_token}),
+        )
+        .await;
     assert_eq!(at["added"], 1, "{at}");
     let (_, list) = admin.get("/accounts").await;
     assert_eq!(list["accounts"][0]["credential_kind"], "access_token");
-    assert_eq!(mock.refresh_count(&seeded[0].account_id), 0, "access tokens are never refreshed");
+    assert_eq!(
+        mock.refresh_count(&seeded[0].account_id),
+        0,
+        "access tokens are never refreshed"
+    );
 
-    let file = format!("\u{feff}# exported\n{}\n\nnot-a-token with spaces\n{}\n", seeded[1].refresh_token, seeded[1].refresh_token);
-    let form = reqwest::multipart::Form::new()
-        .text("format", "txt")
-        .part("file", reqwest::multipart::Part::bytes(file.into_bytes()).file_name("tokens.txt"));
-    let r = admin.http.post(admin.url("/accounts/import")).bearer_auth(SECRET).multipart(form).send().await.unwrap();
+    let file = format!(
+        "\u{feff}# exported\n{}\n\nnot-a-token with spaces\n{}\n",
+        seeded[1].refresh_token, seeded[1].refresh_token
+    );
+    let form = reqwest::multipart::Form::new().text("format", "txt").part(
+        "file",
+        reqwest::multipart::Part::bytes(file.into_bytes()).file_name("tokens.txt"),
+    );
+    let r = admin
+        .http
+        .post(admin.url("/accounts/import"))
+        .bearer_auth(SECRET)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let summary: Value = r.json().await.unwrap();
     assert_eq!(summary["added"], 1, "{summary}");
     assert_eq!(summary["duplicate"], 1, "{summary}");
     assert_eq!(summary["failed"], 1, "{summary}");
-    let failed: Vec<&Value> = summary["results"].as_array().unwrap().iter().filter(|r| r["outcome"] == "failed").collect();
+    let failed: Vec<&Value> = summary["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "failed")
+        .collect();
     assert_eq!(failed[0]["position"], 4, "{summary}");
 
     let before = admin.get("/accounts").await.1["total"].clone();
-    let broken = reqwest::multipart::Form::new()
-        .text("format", "json")
-        .part("file", reqwest::multipart::Part::bytes(b"{\"accounts\": [".to_vec()).file_name("x.json"));
-    let r = admin.http.post(admin.url("/accounts/import")).bearer_auth(SECRET).multipart(broken).send().await.unwrap();
+    let broken = reqwest::multipart::Form::new().text("format", "json").part(
+        "file",
+        reqwest::multipart::Part::bytes(b"{\"accounts\": [".to_vec()).file_name("x.json"),
+    );
+    let r = admin
+        .http
+        .post(admin.url("/accounts/import"))
+        .bearer_auth(SECRET)
+        .multipart(broken)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], "unparseable_file");
-    assert!(body["error"].as_str().unwrap().starts_with("x.json: "), "{body}");
-    assert_eq!(admin.get("/accounts").await.1["total"], before, "nothing written");
+    assert!(
+        body["error"].as_str().unwrap().starts_with("x.json: "),
+        "{body}"
+    );
+    assert_eq!(
+        admin.get("/accounts").await.1["total"],
+        before,
+        "nothing written"
+    );
     gw.stop().await;
 }
 
@@ -158,40 +279,94 @@ async fn edits_refresh_export_and_batches() {
     let (gw, mock, admin) = setup().await;
     let seeded = mock.seed_accounts(2);
     let joined = format!("{}\n{}", seeded[0].refresh_token, seeded[1].refresh_token);
-    admin.post("/accounts", json!({"refresh_token": joined})).await;
+    admin
+        .post("/accounts", json!({"refresh_token": joined}))
+        .await;
     let (_, list) = admin.get("/accounts?page=1&page_size=1").await;
-    assert_eq!((list["total"].as_i64(), list["accounts"].as_array().unwrap().len()), (Some(2), 1));
+    assert_eq!(
+        (
+            list["total"].as_i64(),
+            list["accounts"].as_array().unwrap().len()
+        ),
+        (Some(2), 1)
+    );
     let id = list["accounts"][0]["id"].as_i64().unwrap();
-    let account_id = list["accounts"][0]["chatgpt_account_id"].as_str().unwrap().to_owned();
+    let account_id = list["accounts"][0]["chatgpt_account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    let (s, patched) = admin.send(reqwest::Method::PATCH, &format!("/accounts/{id}"), json!({"name": "primary", "note": "main"})).await;
+    let (s, patched) = admin
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/accounts/{id}"),
+            json!({"name": "primary", "note": "main"}),
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(patched["account"]["name"], "primary");
-    let (s, bad) = admin.send(reqwest::Method::PATCH, &format!("/accounts/{id}"), json!({"bogus": 1})).await;
-    assert_eq!((s, bad["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body")));
-    let (_, paused) = admin.post(&format!("/accounts/{id}/pause"), json!({})).await;
+    let (s, bad) = admin
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/accounts/{id}"),
+            json!({"bogus": 1}),
+        )
+        .await;
+    assert_eq!(
+        (s, bad["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+    let (_, paused) = admin
+        .post(&format!("/accounts/{id}/pause"), json!({}))
+        .await;
     assert_eq!(paused["account"]["status"], "paused");
-    let (_, resumed) = admin.post(&format!("/accounts/{id}/resume"), json!({})).await;
+    let (_, resumed) = admin
+        .post(&format!("/accounts/{id}/resume"), json!({}))
+        .await;
     assert_eq!(resumed["account"]["status"], "ready");
-    let (_, disabled) = admin.post(&format!("/accounts/{id}/enable"), json!({"enabled": false})).await;
+    let (_, disabled) = admin
+        .post(&format!("/accounts/{id}/enable"), json!({"enabled": false}))
+        .await;
     assert_eq!(disabled["account"]["status"], "disabled");
-    admin.post(&format!("/accounts/{id}/enable"), json!({})).await;
+    admin
+        .post(&format!("/accounts/{id}/enable"), json!({}))
+        .await;
 
-    let generation = patched["account"]["credential_generation"].as_i64().unwrap();
-    let (s, refreshed) = admin.post(&format!("/accounts/{id}/refresh"), json!({})).await;
+    let generation = patched["account"]["credential_generation"]
+        .as_i64()
+        .unwrap();
+    let (s, refreshed) = admin
+        .post(&format!("/accounts/{id}/refresh"), json!({}))
+        .await;
     assert_eq!(s, 200, "{refreshed}");
-    assert_eq!(refreshed["account"]["credential_generation"].as_i64().unwrap(), generation + 1);
+    assert_eq!(
+        refreshed["account"]["credential_generation"]
+            .as_i64()
+            .unwrap(),
+        generation + 1
+    );
     assert_eq!(mock.refresh_count(&account_id), 2);
     assert_eq!(mock.refresh_reuse_count(&account_id), 0);
 
     let (s, exported) = admin.get(&format!("/accounts/{id}/auth-json")).await;
     assert_eq!(s, 200);
-    let rt = exported["tokens"]["refresh_token"].as_str().unwrap().to_owned();
+    let rt = exported["tokens"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(exported["tokens"]["account_id"], account_id.as_str());
     // The exported token is the live one: the mock accepts it exactly once more.
     assert!(mock.issue_tokens(&account_id).is_some());
-    assert!(!admin.get("/accounts").await.1.to_string().contains(&rt), "list must not leak tokens");
-    assert!(!admin.get(&format!("/accounts/{id}")).await.1.to_string().contains(&rt));
+    assert!(
+        !admin.get("/accounts").await.1.to_string().contains(&rt),
+        "list must not leak tokens"
+    );
+    assert!(!admin
+        .get(&format!("/accounts/{id}"))
+        .await
+        .1
+        .to_string()
+        .contains(&rt));
 
     let r = admin
         .http
@@ -201,14 +376,26 @@ async fn edits_refresh_export_and_batches() {
         .send()
         .await
         .unwrap();
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     let text = r.text().await.unwrap();
-    let events: Vec<Value> = text.lines().filter_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str(d).unwrap()).collect();
+    let events: Vec<Value> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
     let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["start", "progress", "progress", "complete"]);
-    assert_eq!((events[3]["success"].as_u64(), events[3]["failed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (events[3]["success"].as_u64(), events[3]["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
 
-    let (s, done) = admin.post("/accounts/batch-delete", json!({"ids": [id]})).await;
+    let (s, done) = admin
+        .post("/accounts/batch-delete", json!({"ids": [id]}))
+        .await;
     assert_eq!((s, done["success"].as_u64()), (StatusCode::OK, Some(1)));
     assert_eq!(admin.get(&format!("/accounts/{id}")).await.0, 404);
     assert_eq!(admin.get("/accounts").await.1["total"], 1);
@@ -219,18 +406,40 @@ async fn edits_refresh_export_and_batches() {
 async fn a_dead_refresh_token_becomes_reauth_required_and_is_not_retried() {
     let (gw, mock, admin) = setup().await;
     let seeded = mock.seed_accounts(1).remove(0);
-    admin.post("/accounts", json!({"refresh_token": seeded.refresh_token})).await;
-    let id = admin.get("/accounts").await.1["accounts"][0]["id"].as_i64().unwrap();
-    mock.inject_fault(FaultRule::always(FaultKind::RefreshInvalidGrant).for_account(&seeded.account_id));
-    let (s, body) = admin.post(&format!("/accounts/{id}/refresh"), json!({})).await;
-    assert_eq!((s, body["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("refresh_failed")), "{body}");
+    admin
+        .post("/accounts", json!({"refresh_token": seeded.refresh_token}))
+        .await;
+    let id = admin.get("/accounts").await.1["accounts"][0]["id"]
+        .as_i64()
+        .unwrap();
+    mock.inject_fault(
+        FaultRule::always(FaultKind::RefreshInvalidGrant).for_account(&seeded.account_id),
+    );
+    let (s, body) = admin
+        .post(&format!("/accounts/{id}/refresh"), json!({}))
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("refresh_failed")),
+        "{body}"
+    );
     let (_, got) = admin.get(&format!("/accounts/{id}")).await;
     assert_eq!(got["account"]["status"], "reauth_required");
     assert_eq!(got["account"]["status_reason"], "refresh_token_revoked");
-    assert!(got["events"].as_array().unwrap().iter().any(|e| e["kind"] == "reauth_required"));
+    assert!(got["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "reauth_required"));
     let exchanges = mock.refresh_count(&seeded.account_id);
-    let (s, _) = admin.post(&format!("/accounts/{id}/refresh"), json!({})).await;
+    let (s, _) = admin
+        .post(&format!("/accounts/{id}/refresh"), json!({}))
+        .await;
     assert_eq!(s, StatusCode::BAD_GATEWAY);
-    assert_eq!(mock.refresh_count(&seeded.account_id), exchanges, "a dead token is never sent again");
+    assert_eq!(
+        mock.refresh_count(&seeded.account_id),
+        exchanges,
+        "a dead token is never sent again"
+    );
     gw.stop().await;
 }

@@ -21,7 +21,11 @@ struct Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start(dir: &Path, mock: &MockUpstream, failpoints: &str) -> Server {
@@ -68,7 +72,10 @@ impl Server {
             .send()
             .await
             .unwrap();
-        r.json::<Value>().await.unwrap()["accounts"].as_array().unwrap().clone()
+        r.json::<Value>().await.unwrap()["accounts"]
+            .as_array()
+            .unwrap()
+            .clone()
     }
     fn kill(mut self) {
         let _ = self.child.kill();
@@ -84,12 +91,23 @@ impl Server {
     }
 }
 
-async fn seeded_server(dir: &Path, mock: &MockUpstream, n: usize) -> (Server, Vec<mock_upstream::SeededAccount>) {
+async fn seeded_server(
+    dir: &Path,
+    mock: &MockUpstream,
+    n: usize,
+) -> (Server, Vec<mock_upstream::SeededAccount>) {
     let seeded = mock.seed_accounts(n);
     let server = start(dir, mock, "").await;
     let tokens: Vec<&str> = seeded.iter().map(|s| s.refresh_token.as_str()).collect();
-    let (status, summary) = server.post("/accounts", json!({"refresh_token": tokens.join("\n")})).await.unwrap();
-    assert_eq!((status, summary["added"].as_u64()), (200, Some(n as u64)), "{summary}");
+    let (status, summary) = server
+        .post("/accounts", json!({"refresh_token": tokens.join("\n")}))
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, summary["added"].as_u64()),
+        (200, Some(n as u64)),
+        "{summary}"
+    );
     (server, seeded)
 }
 
@@ -102,12 +120,21 @@ async fn killed_just_after_the_write_the_rotated_token_is_kept() {
     server.kill();
 
     let armed = start(dir.path(), &mock, "refresh_after_write").await;
-    assert!(armed.post(&format!("/accounts/{id}/refresh"), json!({})).await.is_err(), "the process must abort");
+    assert!(
+        armed
+            .post(&format!("/accounts/{id}/refresh"), json!({}))
+            .await
+            .is_err(),
+        "the process must abort"
+    );
     armed.wait_for_abort();
     assert_eq!(mock.refresh_count(&seeded[0].account_id), 2);
 
     let server = start(dir.path(), &mock, "").await;
-    let (status, body) = server.post(&format!("/accounts/{id}/refresh"), json!({})).await.unwrap();
+    let (status, body) = server
+        .post(&format!("/accounts/{id}/refresh"), json!({}))
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["account"]["status"], "ready");
     assert_eq!(mock.refresh_reuse_count(&seeded[0].account_id), 0);
@@ -123,16 +150,26 @@ async fn killed_just_before_the_write_the_account_says_reauth_required() {
     server.kill();
 
     let armed = start(dir.path(), &mock, "refresh_before_write").await;
-    assert!(armed.post(&format!("/accounts/{id}/refresh"), json!({})).await.is_err());
+    assert!(armed
+        .post(&format!("/accounts/{id}/refresh"), json!({}))
+        .await
+        .is_err());
     armed.wait_for_abort();
 
     let server = start(dir.path(), &mock, "").await;
-    let (status, _) = server.post(&format!("/accounts/{id}/refresh"), json!({})).await.unwrap();
+    let (status, _) = server
+        .post(&format!("/accounts/{id}/refresh"), json!({}))
+        .await
+        .unwrap();
     assert_eq!(status, 502);
     let account = server.accounts().await.remove(0);
     assert_eq!(account["status"], "reauth_required");
     assert_eq!(account["status_reason"], "refresh_token_reused");
-    assert_eq!(mock.refresh_reuse_count(&seeded[0].account_id), 1, "exactly one replay, then never again");
+    assert_eq!(
+        mock.refresh_reuse_count(&seeded[0].account_id),
+        1,
+        "exactly one replay, then never again"
+    );
     server.kill();
 }
 
@@ -141,7 +178,12 @@ async fn a_refresh_storm_killed_twenty_times_never_fails_silently() {
     let mock = MockUpstream::start(MockConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (server, seeded) = seeded_server(dir.path(), &mock, 6).await;
-    let ids: Vec<i64> = server.accounts().await.iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = server
+        .accounts()
+        .await
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
     server.kill();
     for round in 0..20u64 {
         let server = start(dir.path(), &mock, "").await;
@@ -171,26 +213,51 @@ async fn a_refresh_storm_killed_twenty_times_never_fails_silently() {
     let accounts = server.accounts().await;
     let mut lost = 0;
     for (id, who) in ids.iter().zip(&seeded) {
-        let account_id = accounts.iter().find(|a| a["id"] == *id).unwrap()["chatgpt_account_id"].clone();
-        let who = seeded.iter().find(|s| account_id == s.account_id.as_str()).unwrap_or(who);
-        let (status, body) = server.post(&format!("/accounts/{id}/refresh"), json!({})).await.unwrap();
+        let account_id =
+            accounts.iter().find(|a| a["id"] == *id).unwrap()["chatgpt_account_id"].clone();
+        let who = seeded
+            .iter()
+            .find(|s| account_id == s.account_id.as_str())
+            .unwrap_or(who);
+        let (status, body) = server
+            .post(&format!("/accounts/{id}/refresh"), json!({}))
+            .await
+            .unwrap();
         if status == 200 {
-            assert_eq!(mock.refresh_reuse_count(&who.account_id), 0, "a kept account never replayed a token");
+            assert_eq!(
+                mock.refresh_reuse_count(&who.account_id),
+                0,
+                "a kept account never replayed a token"
+            );
             continue;
         }
         // Only the crash window can lose a token, and then the account must say so.
-        let account = server.accounts().await.into_iter().find(|a| a["id"] == *id).unwrap();
-        assert_eq!(account["status"], "reauth_required", "silent failure for {id}: {body}");
+        let account = server
+            .accounts()
+            .await
+            .into_iter()
+            .find(|a| a["id"] == *id)
+            .unwrap();
+        assert_eq!(
+            account["status"], "reauth_required",
+            "silent failure for {id}: {body}"
+        );
         assert_eq!(account["status_reason"], "refresh_token_reused");
         assert!(mock.refresh_reuse_count(&who.account_id) >= 1);
         lost += 1;
     }
-    let exchanges: u64 = seeded.iter().map(|s| mock.refresh_count(&s.account_id)).sum();
+    let exchanges: u64 = seeded
+        .iter()
+        .map(|s| mock.refresh_count(&s.account_id))
+        .sum();
     eprintln!(
         "storm: {exchanges} token exchanges over 20 kills; {lost} of {} accounts caught in the \
          window between the token endpoint's answer and the durable write",
         ids.len()
     );
-    assert!(exchanges > 40, "the storm must actually refresh ({exchanges} exchanges)");
+    assert!(
+        exchanges > 40,
+        "the storm must actually refresh ({exchanges} exchanges)"
+    );
     server.kill();
 }

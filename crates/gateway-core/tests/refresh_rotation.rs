@@ -8,8 +8,8 @@ mod common;
 
 use gateway_core::config::{CacheConfig, Config, DatabaseConfig};
 use gateway_core::scheduler::PickRequest;
-use gateway_core::service::import::{parse_refresh_token_field, ImportParse};
 use gateway_core::service::accounts::import::{import, ImportOptions};
+use gateway_core::service::import::{parse_refresh_token_field, ImportParse};
 use gateway_core::store::CredentialUpdate;
 use gateway_core::AppState;
 use mock_upstream::{MockConfig, MockUpstream};
@@ -22,7 +22,9 @@ fn point_at(mock: &MockUpstream, c: &mut Config) {
 
 async fn import_all(state: &AppState, tokens: &[String]) {
     let parsed: ImportParse = parse_refresh_token_field(&tokens.join("\n"), None).unwrap();
-    let summary = import(state, parsed, &ImportOptions::default(), |_, _| {}).await.unwrap();
+    let summary = import(state, parsed, &ImportOptions::default(), |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(summary.added, tokens.len(), "{summary:?}");
 }
 
@@ -39,7 +41,11 @@ async fn expire_everything(state: &AppState, mock: &MockUpstream) {
             plan_type: None,
             now,
         };
-        state.store().write_credentials(a.id, a.credential_generation, &update).await.unwrap();
+        state
+            .store()
+            .write_credentials(a.id, a.credential_generation, &update)
+            .await
+            .unwrap();
     }
     state.pool().reload(state).await.unwrap();
 }
@@ -52,7 +58,14 @@ async fn burst(states: &[AppState], n: usize) {
         tasks.push(tokio::spawn(async move {
             let grant = state
                 .pool()
-                .acquire(&state, &PickRequest { model: "gpt-5.4", exclude: &[], affinity_key: None })
+                .acquire(
+                    &state,
+                    &PickRequest {
+                        model: "gpt-5.4",
+                        exclude: &[],
+                        affinity_key: None,
+                    },
+                )
                 .await
                 .unwrap();
             tokio::task::yield_now().await;
@@ -69,13 +82,29 @@ async fn concurrent_requests_exchange_each_refresh_token_once() {
     let mock = MockUpstream::start(MockConfig::default()).await.unwrap();
     let seeded = mock.seed_accounts(10);
     let (state, _dir) = common::state_with(|c| point_at(&mock, c)).await;
-    state.store().put_setting("max_concurrency", "0").await.unwrap();
+    state
+        .store()
+        .put_setting("max_concurrency", "0")
+        .await
+        .unwrap();
     state.reload_settings().await.unwrap();
-    import_all(&state, &seeded.iter().map(|s| s.refresh_token.clone()).collect::<Vec<_>>()).await;
+    import_all(
+        &state,
+        &seeded
+            .iter()
+            .map(|s| s.refresh_token.clone())
+            .collect::<Vec<_>>(),
+    )
+    .await;
     expire_everything(&state, &mock).await;
     burst(std::slice::from_ref(&state), 200).await;
     for s in &seeded {
-        assert_eq!(mock.refresh_count(&s.account_id), 2, "import + exactly one refresh for {}", s.email);
+        assert_eq!(
+            mock.refresh_count(&s.account_id),
+            2,
+            "import + exactly one refresh for {}",
+            s.email
+        );
         assert_eq!(mock.refresh_reuse_count(&s.account_id), 0);
     }
     // A second expiry is again one exchange per account.
@@ -90,7 +119,10 @@ async fn concurrent_requests_exchange_each_refresh_token_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_sharing_postgres_and_redis_never_reuse_a_token() {
-    let (Some(db), Some(redis)) = (common::fresh_postgres("rotation").await, common::redis_url("rotation")) else {
+    let (Some(db), Some(redis)) = (
+        common::fresh_postgres("rotation").await,
+        common::redis_url("rotation"),
+    ) else {
         return;
     };
     let mock = MockUpstream::start(MockConfig::default()).await.unwrap();
@@ -113,14 +145,26 @@ async fn two_instances_sharing_postgres_and_redis_never_reuse_a_token() {
         s.store().put_setting("max_concurrency", "0").await.unwrap();
         s.reload_settings().await.unwrap();
     }
-    import_all(&states[0], &seeded.iter().map(|s| s.refresh_token.clone()).collect::<Vec<_>>()).await;
+    import_all(
+        &states[0],
+        &seeded
+            .iter()
+            .map(|s| s.refresh_token.clone())
+            .collect::<Vec<_>>(),
+    )
+    .await;
     for round in 0..3 {
         expire_everything(&states[0], &mock).await;
         states[1].pool().reload(&states[1]).await.unwrap();
         burst(&states, 200).await;
         for s in &seeded {
             assert_eq!(mock.refresh_reuse_count(&s.account_id), 0, "round {round}");
-            assert_eq!(mock.refresh_count(&s.account_id), 2 + round, "round {round} for {}", s.email);
+            assert_eq!(
+                mock.refresh_count(&s.account_id),
+                2 + round,
+                "round {round} for {}",
+                s.email
+            );
         }
     }
     for s in states {

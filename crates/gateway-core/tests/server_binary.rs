@@ -245,7 +245,9 @@ fn postgres_without_a_secret_key_refuses_to_start() {
 fn postgres_and_redis_mode_reports_both_healthy() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let db = runtime.block_on(common::fresh_postgres("server_pg_redis"));
-    let (Some(db), Some(redis)) = (db, common::redis_url("server_pg_redis")) else { return };
+    let (Some(db), Some(redis)) = (db, common::redis_url("server_pg_redis")) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     // A 32-byte key, base64: the server refuses PostgreSQL without one.
@@ -253,13 +255,23 @@ fn postgres_and_redis_mode_reports_both_healthy() {
     let mut child = server(
         dir.path(),
         port,
-        &[("DATABASE_URL", db.as_str()), ("REDIS_URL", redis.as_str()), ("SWITCHYARD_SECRET_KEY", key)],
+        &[
+            ("DATABASE_URL", db.as_str()),
+            ("REDIS_URL", redis.as_str()),
+            ("SWITCHYARD_SECRET_KEY", key),
+        ],
     )
     .spawn()
     .unwrap();
     let health = wait_for_health(port, &mut child);
-    assert_eq!(health["store"], serde_json::json!({"driver": "postgres", "healthy": true}));
-    assert_eq!(health["cache"], serde_json::json!({"driver": "redis", "healthy": true}));
+    assert_eq!(
+        health["store"],
+        serde_json::json!({"driver": "postgres", "healthy": true})
+    );
+    assert_eq!(
+        health["cache"],
+        serde_json::json!({"driver": "redis", "healthy": true})
+    );
     assert_eq!(health["status"], "ok");
     assert!(terminate(&mut child).success());
     // The same database with another key is refused at start, naming the setting.
@@ -267,7 +279,11 @@ fn postgres_and_redis_mode_reports_both_healthy() {
     let stderr = failing_start(
         dir.path(),
         free_port(),
-        &[("DATABASE_URL", db.as_str()), ("REDIS_URL", redis.as_str()), ("SWITCHYARD_SECRET_KEY", other)],
+        &[
+            ("DATABASE_URL", db.as_str()),
+            ("REDIS_URL", redis.as_str()),
+            ("SWITCHYARD_SECRET_KEY", other),
+        ],
     );
     assert!(stderr.contains("SWITCHYARD_SECRET_KEY"), "{stderr}");
 }

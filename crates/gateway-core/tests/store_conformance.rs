@@ -167,6 +167,9 @@ conformance!(
     usage_delete_before_boundary,
     store_ping_and_driver,
     migrations_idempotent,
+    quota_upsert_newer_wins_and_clear,
+    usage_record_with_rollups,
+    usage_aggregate_buckets,
 );
 
 const T0: i64 = 1_700_000_000_000;
@@ -225,8 +228,13 @@ fn credentials(sealed: &str, now: i64) -> CredentialUpdate {
     }
 }
 
+#[path = "store_conformance/usage_cases.rs"]
+mod usage_cases;
+
 mod cases {
     use super::*;
+
+    pub use crate::usage_cases::*;
 
     pub async fn accounts_insert_get(h: Harness) {
         let mut new = new_account("id-1", "Alpha", T0);

@@ -1,6 +1,7 @@
 // The one typed client for the admin API. Every failure becomes an ApiError whose `message`
 // is plain words for the user: the server's own message when it sent one, otherwise a
 // sentence about what went wrong (unreachable server, wrong secret, …).
+import i18n from '../i18n';
 import { platform } from '../platform';
 
 export type ErrorKind = 'network' | 'auth' | 'bootstrap' | 'http' | 'not_available';
@@ -19,8 +20,8 @@ export class ApiError extends Error {
   }
 }
 
-export const UNREACHABLE =
-  'Cannot reach the Switchyard server. Check that it is running and that this address is right.';
+/** Messages the dashboard writes itself (the server's own messages are shown as sent). */
+const msg = (key: string, vars?: Record<string, unknown>) => i18n.t(`errors.${key}`, vars ?? {});
 
 async function headers(extra?: HeadersInit, secret?: string): Promise<{ base: string; headers: Headers }> {
   const info = await platform().gatewayInfo();
@@ -52,17 +53,17 @@ export async function errorFrom(res: Response): Promise<ApiError> {
   let kind: ErrorKind = 'http';
   if (res.status === 401 || code === 'invalid_admin_key') {
     kind = 'auth';
-    message = 'The admin secret is wrong or missing. Sign in again.';
+    message = msg('auth');
   } else if (code === 'bootstrap_required') {
     kind = 'bootstrap';
-    message = message || 'This server has no admin secret yet. Set one first.';
+    message = message || msg('bootstrap');
   } else if (res.status === 404 && code === 'not_found') {
     kind = 'not_available';
-    message = 'This server does not offer this feature yet (the route is missing). Update switchyard-server.';
+    message = msg('notAvailable');
   } else if (res.status === 502 || res.status === 503 || res.status === 504) {
-    message = message || `The server is unavailable right now (HTTP ${res.status}).`;
+    message = message || msg('unavailable', { status: res.status });
   }
-  if (!message) message = `The server answered with an error (HTTP ${res.status} ${res.statusText}).`;
+  if (!message) message = msg('http', { status: res.status });
   return new ApiError(message, res.status, code, kind);
 }
 
@@ -101,7 +102,7 @@ export async function send(path: string, opts: RequestOptions = {}): Promise<Res
     });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new ApiError(UNREACHABLE, 0, 'network', 'network');
+    throw new ApiError(msg('unreachable'), 0, 'network', 'network');
   }
   if (!res.ok) {
     const err = await errorFrom(res);
@@ -119,7 +120,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ApiError('The server sent an answer the dashboard cannot read (not JSON).', res.status, 'bad_json', 'http');
+    throw new ApiError(msg('badJson'), res.status, 'bad_json', 'http');
   }
 }
 

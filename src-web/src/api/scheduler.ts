@@ -1,21 +1,9 @@
 import { request } from './client';
+import type { Board } from './generated/Board';
+import type { BoardRow } from './generated/BoardRow';
 
-export type BoardRow = Record<string, unknown>;
-
-export interface Board {
-  accounts: BoardRow[];
-  summary: Record<string, unknown>;
-}
+export type { Board, BoardRow };
 
 export const schedulerApi = {
-  board: async (): Promise<Board> => {
-    const body = await request<Record<string, unknown> | BoardRow[]>('/scheduler/board');
-    if (Array.isArray(body)) return { accounts: body, summary: {} };
-    const accounts = (body.accounts ?? body.rows ?? body.items ?? []) as BoardRow[];
-    const summary = { ...body } as Record<string, unknown>;
-    delete summary.accounts;
-    delete summary.rows;
-    delete summary.items;
-    return { accounts, summary };
-  },
+  board: () => request<Board>('/scheduler/board'),
 };

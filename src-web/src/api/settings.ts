@@ -1,6 +1,11 @@
+import i18n from '../i18n';
 import { request } from './client';
 
-export type SettingType = 'integer' | 'number' | 'boolean' | 'string' | 'enum' | 'json';
+const v = (key: string, vars?: Record<string, unknown>) => i18n.t(`settings.validation.${key}`, vars ?? {});
+
+import type { SettingType } from './generated/SettingType';
+
+export type { SettingType };
 
 export interface SettingSchema {
   key: string;
@@ -10,6 +15,8 @@ export interface SettingSchema {
   min?: number | null;
   max?: number | null;
   options?: string[] | null;
+  /** Empty means `null` (the feature is off). */
+  nullable?: boolean;
   group?: string | null;
 }
 
@@ -27,24 +34,25 @@ export const settingsApi = {
 export function validateSetting(s: SettingSchema, raw: string | boolean): string | null {
   if (s.type === 'boolean') return null;
   const text = String(raw).trim();
-  if (s.type === 'integer' || s.type === 'number') {
-    if (text === '') return 'A number is required.';
+  if (s.nullable && text === '') return null;
+  if (s.type === 'integer') {
+    if (text === '') return v('required');
     const n = Number(text);
-    if (!Number.isFinite(n)) return 'Enter a number.';
-    if (s.type === 'integer' && !Number.isInteger(n)) return 'Enter a whole number.';
-    if (s.min != null && n < s.min) return `Must be at least ${s.min}.`;
-    if (s.max != null && n > s.max) return `Must be at most ${s.max}.`;
+    if (!Number.isFinite(n)) return v('number');
+    if (!Number.isInteger(n)) return v('integer');
+    if (s.min != null && n < s.min) return v('min', { min: s.min });
+    if (s.max != null && n > s.max) return v('max', { max: s.max });
     return null;
   }
   if (s.type === 'enum') {
-    return s.options && !s.options.includes(text) ? `Choose one of: ${s.options.join(', ')}.` : null;
+    return s.options && !s.options.includes(text) ? v('oneOf', { options: s.options.join(', ') }) : null;
   }
   if (s.type === 'json') {
     try {
       JSON.parse(text || 'null');
       return null;
     } catch {
-      return 'Not valid JSON.';
+      return v('json');
     }
   }
   return null;
@@ -54,7 +62,8 @@ export function validateSetting(s: SettingSchema, raw: string | boolean): string
 export function parseSetting(s: SettingSchema, raw: string | boolean): unknown {
   if (s.type === 'boolean') return Boolean(raw);
   const text = String(raw).trim();
-  if (s.type === 'integer' || s.type === 'number') return Number(text);
+  if (s.nullable && text === '') return null;
+  if (s.type === 'integer') return Number(text);
   if (s.type === 'json') return JSON.parse(text || 'null');
   return String(raw);
 }

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSchedulerBoard } from './useScheduler';
 import {
+  type Account,
   accountsApi,
   type AccountAction,
   type AccountPatch,
@@ -33,7 +35,7 @@ export function useAccount(id: number | null) {
 
 function useInvalidate() {
   const qc = useQueryClient();
-  return () => qc.invalidateQueries({ queryKey: KEY });
+  return () => Promise.all([qc.invalidateQueries({ queryKey: KEY }), qc.invalidateQueries({ queryKey: ['scheduler'] })]);
 }
 
 export function useAccountAction() {
@@ -114,4 +116,32 @@ export function useAccountTest() {
 
 export function useAuthJson() {
   return useMutation({ mutationFn: (id: number) => accountsApi.authJson(id) });
+}
+
+/**
+ * The account list joined with the scheduler board: quota windows, tier, dispatch score,
+ * concurrency limit and pin come from the board (the list itself does not carry them).
+ */
+export function useAccountsWithBoard(q: AccountQuery) {
+  const list = useAccounts(q);
+  const board = useSchedulerBoard();
+  const rows = new Map((board.data?.accounts ?? []).map((r) => [r.account_id, r]));
+  const accounts = (list.data?.accounts ?? []).map((a): Account => {
+    const r = rows.get(a.id);
+    if (!r) return a;
+    const quota = [
+      r.forecast.five_hour && { kind: '5h', used_percent: r.forecast.five_hour.used, reset_at: r.forecast.five_hour.reset_at },
+      r.forecast.weekly && { kind: '7d', used_percent: r.forecast.weekly.used, reset_at: r.forecast.weekly.reset_at },
+    ].filter(Boolean);
+    return {
+      ...a,
+      quota: a.quota ?? quota,
+      health_tier: a.health_tier ?? r.tier,
+      scheduler_score: a.scheduler_score ?? r.dispatch.total,
+      max_concurrency: a.max_concurrency ?? r.concurrency_limit,
+      pinned: a.pinned ?? r.pinned,
+      last_error: a.last_error ?? (r.cooldown && r.cooldown.until > Date.now() ? `cooldown: ${r.cooldown.reason}` : null),
+    };
+  });
+  return { list, board, data: list.data ? { ...list.data, accounts } : undefined };
 }

@@ -2,23 +2,23 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { usageApi, type LogFilters, type Range } from '../api/usage';
 
 export function useDashboardStats() {
-  return useQuery({ queryKey: ['stats'], queryFn: usageApi.dashboardStats, refetchInterval: 15_000, retry: false });
+  return useQuery({ queryKey: ['stats'], queryFn: usageApi.dashboardStats, refetchInterval: 15_000 });
 }
 
-export function useUsageStats(range: Range) {
-  return useQuery({ queryKey: ['usage', 'stats', range], queryFn: () => usageApi.stats(range), refetchInterval: 15_000, retry: false });
+export function useUsageStats() {
+  return useQuery({ queryKey: ['usage', 'stats'], queryFn: usageApi.stats, refetchInterval: 15_000 });
 }
 
 export function useChartData(range: Range) {
-  return useQuery({ queryKey: ['usage', 'chart', range], queryFn: () => usageApi.chart(range), refetchInterval: 30_000, retry: false });
+  return useQuery({ queryKey: ['usage', 'chart', range], queryFn: () => usageApi.chart(range), refetchInterval: 30_000 });
 }
 
 export function useUsageLogs(f: LogFilters) {
-  return useQuery({ queryKey: ['usage', 'logs', f], queryFn: () => usageApi.logs(f), placeholderData: keepPreviousData, retry: false });
+  return useQuery({ queryKey: ['usage', 'logs', f], queryFn: () => usageApi.logs(f), placeholderData: keepPreviousData, refetchInterval: 15_000 });
 }
 
 export function useOpsOverview() {
-  return useQuery({ queryKey: ['ops'], queryFn: usageApi.opsOverview, refetchInterval: 15_000, retry: false });
+  return useQuery({ queryKey: ['ops'], queryFn: usageApi.opsOverview, refetchInterval: 15_000 });
 }
 
 export function useExportCsv() {
@@ -28,7 +28,7 @@ export function useExportCsv() {
 export function useCleanupLogs() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (days?: number) => usageApi.cleanup(days),
+    mutationFn: (before?: string) => usageApi.cleanup(before),
     onSettled: () => qc.invalidateQueries({ queryKey: ['usage'] }),
   });
 }

@@ -84,6 +84,7 @@ impl Expiry<String, Slot> for SlotExpiry {
 pub struct MemoryCache {
     entries: MokaCache<String, Slot>,
     channels: Mutex<HashMap<String, broadcast::Sender<String>>>,
+    counted: super::memory_counted::Counted,
 }
 
 impl MemoryCache {
@@ -93,6 +94,7 @@ impl MemoryCache {
         MemoryCache {
             entries: MokaCache::builder().expire_after(SlotExpiry).build(),
             channels: Mutex::new(HashMap::new()),
+            counted: Default::default(),
         }
     }
 
@@ -251,6 +253,33 @@ impl Cache for MemoryCache {
             .entry(channel.to_owned())
             .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0);
         Ok(sender.subscribe())
+    }
+
+    async fn slot_acquire(
+        &self,
+        key: &str,
+        limit: u32,
+        ttl: Duration,
+    ) -> CacheResult<Option<String>> {
+        Ok(self.counted.acquire(key, limit, ttl))
+    }
+
+    async fn slot_renew(&self, key: &str, token: &str, ttl: Duration) -> CacheResult<bool> {
+        Ok(self.counted.renew(key, token, ttl))
+    }
+
+    async fn slot_release(&self, key: &str, token: &str) -> CacheResult<()> {
+        self.counted.release(key, token);
+        Ok(())
+    }
+
+    async fn bucket_take(
+        &self,
+        key: &str,
+        capacity: u32,
+        per_second: f64,
+    ) -> CacheResult<Result<(), Duration>> {
+        Ok(self.counted.take(key, capacity, per_second))
     }
 }
 

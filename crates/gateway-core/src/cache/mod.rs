@@ -5,8 +5,11 @@
 //! implementation lets several server replicas agree on limits, cooldowns and refresh leases.
 
 pub mod memory;
+mod memory_counted;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "redis")]
+mod redis_counted;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +64,27 @@ pub trait Cache: Send + Sync {
     async fn publish(&self, channel: &str, message: &str) -> CacheResult<()>;
     /// Subscribes to a channel. Messages published after this returns are delivered.
     async fn subscribe(&self, channel: &str) -> CacheResult<broadcast::Receiver<String>>;
+
+    /// Takes one of `limit` counted slots under `key`: each holder has its own lease token
+    /// and TTL, lapsed holders stop counting (so a crashed process frees its slots), and the
+    /// check-and-take is one atomic step. `None` when `limit` live holders exist.
+    async fn slot_acquire(
+        &self,
+        key: &str,
+        limit: u32,
+        ttl: Duration,
+    ) -> CacheResult<Option<String>>;
+    /// Extends one holder's slot; false when it lapsed.
+    async fn slot_renew(&self, key: &str, token: &str, ttl: Duration) -> CacheResult<bool>;
+    async fn slot_release(&self, key: &str, token: &str) -> CacheResult<()>;
+    /// Takes one token from a plain token bucket (`capacity` tokens, refilled at
+    /// `per_second`); when empty, the wait until the next token.
+    async fn bucket_take(
+        &self,
+        key: &str,
+        capacity: u32,
+        per_second: f64,
+    ) -> CacheResult<Result<(), Duration>>;
 }
 
 /// The namespace [`open`] gives every Redis key and channel, so a shared Redis can hold

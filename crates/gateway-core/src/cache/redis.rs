@@ -148,7 +148,7 @@ fn describe(err: &RedisError) -> String {
     err.to_string()
 }
 
-fn map_err(err: RedisError) -> CacheError {
+pub(crate) fn map_err(err: RedisError) -> CacheError {
     if err.is_io_error()
         || err.is_connection_dropped()
         || err.is_connection_refusal()
@@ -286,6 +286,31 @@ impl Cache for RedisCache {
                 "Redis did not confirm SUBSCRIBE".to_owned(),
             )),
         }
+    }
+    async fn slot_acquire(
+        &self,
+        key: &str,
+        limit: u32,
+        ttl: Duration,
+    ) -> CacheResult<Option<String>> {
+        super::redis_counted::acquire(self.conn(), self.key(key), limit, ttl).await
+    }
+
+    async fn slot_renew(&self, key: &str, token: &str, ttl: Duration) -> CacheResult<bool> {
+        super::redis_counted::renew(self.conn(), self.key(key), token, ttl).await
+    }
+
+    async fn slot_release(&self, key: &str, token: &str) -> CacheResult<()> {
+        super::redis_counted::release(self.conn(), self.key(key), token).await
+    }
+
+    async fn bucket_take(
+        &self,
+        key: &str,
+        capacity: u32,
+        per_second: f64,
+    ) -> CacheResult<Result<(), Duration>> {
+        super::redis_counted::take(self.conn(), self.key(key), capacity, per_second).await
     }
 }
 

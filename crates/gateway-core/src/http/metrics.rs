@@ -17,7 +17,10 @@ pub fn router(state: AppState) -> Router<AppState> {
     if state.config().metrics_public {
         router
     } else {
-        router.route_layer(middleware::from_fn_with_state(state, super::admin::require_admin))
+        router.route_layer(middleware::from_fn_with_state(
+            state,
+            super::admin::require_admin,
+        ))
     }
 }
 

@@ -1,43 +1,93 @@
-//! The account pool at request time: an in-memory snapshot of the accounts (rebuilt when they
-//! change, so a pick never waits on the database), live in-flight counters beside it, the
-//! pick itself, and token freshness through the refresher.
+//! The account pool at request time (scheduling.md): an in-memory snapshot of the accounts
+//! (rebuilt when they change, so a pick never waits on the database), live per-account state
+//! beside it (in-flight counters, health, cooldowns, quota view), the pick with session
+//! affinity and pins, feedback from every attempt, and token freshness through the refresher.
+//! The policy itself is pure and lives in [`policy`].
 
+mod acquire;
+mod bindings;
+pub mod board;
+mod feedback;
 mod grant;
+mod live;
+mod pick;
+pub mod policy;
 pub mod refresh;
 pub mod refresh_task;
+pub mod settings;
+pub mod shared;
 mod snapshot;
+pub mod tasks;
+pub mod trace;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
 
-pub use grant::{AttemptOutcome, Grant, PickRequest, PoolError};
+use tokio::sync::Notify;
+
+use bindings::Bindings;
+pub use grant::{AttemptOutcome, Grant, PickRequest, PoolError, Slot};
+use policy::clock::{Clock, SystemClock};
 use refresh::{RefreshCause, RefreshFailure, Refresher};
+use settings::SchedulerSettings;
+use shared::{CooldownEvent, Keeper};
 use snapshot::{Runtime, Snapshot};
+pub use trace::RoutingTrace;
+use trace::TraceRing;
 
-use crate::service::credentials::{self, Credentials};
-use crate::service::now_ms;
 use crate::state::AppState;
-use crate::store::{Account, CredentialKind};
-
-/// An access token this close to expiry is refreshed before it is used (scheduling.md §10.1).
-const DISPATCH_MIN_VALIDITY_MS: i64 = 60_000;
+use crate::store::Account;
 
 pub struct Pool {
-    snapshot: std::sync::RwLock<Arc<Snapshot>>,
-    runtime: Runtime,
+    snapshot: RwLock<Arc<Snapshot>>,
+    runtime: Arc<Runtime>,
     refresher: Refresher,
+    clock: Arc<dyn Clock>,
+    bindings: RwLock<Arc<Bindings>>,
+    /// The settings of the last acquisition, for feedback outside a request's settings.
+    settings: RwLock<Arc<SchedulerSettings>>,
+    notify: Arc<Notify>,
+    keeper: OnceLock<Arc<Keeper>>,
+    events: tokio::sync::mpsc::UnboundedSender<CooldownEvent>,
+    events_rx: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<CooldownEvent>>>,
+    /// Identifies this process in broadcast events.
+    origin: String,
+    traces: TraceRing,
 }
 
 impl Pool {
     pub fn new(refresher: Refresher) -> Self {
+        Pool::with_clock(refresher, Arc::new(SystemClock))
+    }
+
+    /// A pool reading `clock` (tests inject a manual one).
+    pub fn with_clock(refresher: Refresher, clock: Arc<dyn Clock>) -> Self {
+        let runtime = Arc::new(Runtime::default());
+        let cfg = SchedulerSettings::default();
+        let ttl = Duration::from_secs(cfg.affinity_ttl_seconds);
+        let (events, rx) = tokio::sync::mpsc::unbounded_channel();
         Pool {
             snapshot: Default::default(),
-            runtime: Runtime::default(),
+            bindings: RwLock::new(Arc::new(Bindings::new(Arc::clone(&runtime), ttl))),
+            runtime,
             refresher,
+            clock,
+            settings: RwLock::new(Arc::new(cfg)),
+            notify: Arc::new(Notify::new()),
+            keeper: OnceLock::new(),
+            events,
+            events_rx: std::sync::Mutex::new(Some(rx)),
+            origin: uuid::Uuid::now_v7().simple().to_string(),
+            traces: TraceRing::default(),
         }
     }
 
     pub fn refresher(&self) -> &Refresher {
         &self.refresher
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Rebuilds the snapshot from the store; call after any account change.
@@ -47,19 +97,24 @@ impl Pool {
             .all_accounts()
             .await
             .map_err(|e| PoolError::Store(e.to_string()))?;
-        self.runtime.retain(&accounts);
-        let next = Arc::new(Snapshot::new(accounts));
-        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = next;
+        self.load_accounts(accounts);
         Ok(())
     }
 
+    /// Installs a snapshot of these accounts (benchmarks and tests call this directly).
+    pub fn load_accounts(&self, accounts: Vec<Account>) {
+        self.runtime.retain(&accounts);
+        let next = Arc::new(Snapshot::new(accounts, &self.runtime));
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = next;
+    }
+
     pub fn snapshot_accounts(&self) -> Vec<Account> {
-        self.current().accounts().to_vec()
+        self.current().accounts.to_vec()
     }
 
     /// In-flight requests of one account in this process.
     pub fn in_flight(&self, account_id: i64) -> u32 {
-        self.runtime.in_flight(account_id)
+        self.runtime.find(account_id).map_or(0, |l| l.in_flight())
     }
 
     fn current(&self) -> Arc<Snapshot> {
@@ -69,31 +124,134 @@ impl Pool {
             .clone()
     }
 
-    /// Picks a schedulable account and hands out its (fresh) access token with an in-flight
-    /// slot that is freed when the grant is dropped.
-    pub async fn acquire(
-        &self,
-        state: &AppState,
-        req: &PickRequest<'_>,
-    ) -> Result<Grant, PoolError> {
-        let snapshot = self.current();
-        let limit = state.runtime_settings().max_concurrency;
-        let mut skipped: Vec<i64> = req.exclude.to_vec();
-        loop {
-            let (account, slot) = snapshot
-                .pick(&self.runtime, &skipped, limit)
-                .ok_or_else(|| snapshot.unavailable())?;
-            match self.credentials_for(state, account).await {
-                Ok(creds) => return Grant::new(account, creds, slot),
-                Err(err) => {
-                    tracing::warn!(account_id = account.id, error = %err, "skipping account: no usable token");
-                    skipped.push(account.id);
-                    if matches!(err, RefreshFailure::ReauthRequired { .. }) {
-                        self.reload(state).await?;
-                    }
-                }
+    fn cfg(&self) -> Arc<SchedulerSettings> {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The lease keeper (per-key concurrency slots use it too).
+    pub fn leases(&self, state: &AppState) -> &Arc<Keeper> {
+        self.keeper(state)
+    }
+
+    fn keeper(&self, state: &AppState) -> &Arc<Keeper> {
+        self.keeper
+            .get_or_init(|| Keeper::new(Arc::clone(state.cache())))
+    }
+
+    /// The synchronous core of a pick (filter, pin, selection, slot) without affinity,
+    /// shared-cache leases, queueing or tokens: what the pick benchmark measures.
+    pub fn try_pick(&self, req: &PickRequest<'_>, cfg: &SchedulerSettings, trace: &mut trace::PickTrace, rng: &mut dyn FnMut(usize) -> usize) -> Option<Slot> {
+        let snap = self.current();
+        let input = pick::PickInput { req, cfg, now: self.clock.now_ms(), binding: None, refused: &[] };
+        match pick::pick(&snap, &input, trace, rng) {
+            pick::PickOutcome::Got { index, .. } => Some(Slot::taken(Arc::clone(&snap.lives[index]), Arc::clone(&self.notify))),
+            _ => None,
+        }
+    }
+
+    /// The recent routing traces, newest first (dashboard).
+    pub fn recent_traces(&self, limit: usize) -> Vec<RoutingTrace> {
+        self.traces.recent(limit)
+    }
+
+    /// Keeps a finished request's trace in the in-memory ring.
+    pub fn record_trace(&self, trace: RoutingTrace) {
+        self.traces.push(trace);
+    }
+
+    /// Scheduler feedback for one attempt: health terms, cooldowns, early clearing.
+    pub fn report(&self, grant: &Grant, outcome: &AttemptOutcome) {
+        let snap = self.current();
+        let Some((account, live)) = snap.get(grant.account_id) else {
+            return;
+        };
+        let now = self.clock.now_ms();
+        let ttfc = matches!(outcome, AttemptOutcome::Success).then(|| grant.elapsed_ms());
+        let effect = {
+            let mut state = live.lock();
+            let (signal, health) = feedback::classify(
+                outcome,
+                &grant.model,
+                grant.refreshed,
+                ttfc,
+                &state.quota,
+                now,
+            );
+            if let Some(event) = health {
+                state.health.record(event, now);
+            }
+            signal.map(|s| state.cooldowns.apply(&s, now))
+        };
+        if let Some(effect) = effect {
+            if let Some(reason) = effect.reauth {
+                tracing::warn!(
+                    account_id = account.id,
+                    reason,
+                    "account needs re-authentication"
+                );
+                live.reauth
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            if effect.account.is_some() || effect.model.is_some() || effect.cleared {
+                let _ = self.events.send(CooldownEvent {
+                    origin: self.origin.clone(),
+                    account_id: account.id,
+                    account: effect.account,
+                    model: effect.model,
+                    cleared: effect.cleared,
+                    settings_changed: false,
+                });
             }
         }
+        live.refresh(account, &self.cfg(), now);
+    }
+
+    /// Folds the `x-codex-*` rate-limit headers of an upstream reply into the account's quota
+    /// view (forecast, header resets for 429s).
+    pub fn observe_headers(&self, account_id: i64, headers: &axum::http::HeaderMap) {
+        let now = self.clock.now_ms();
+        let windows = feedback::windows_from_headers(headers, now);
+        self.observe_windows(account_id, &windows);
+    }
+
+    /// `(window minutes, used percent, reset at unix ms)` per observed window.
+    pub fn observe_windows(&self, account_id: i64, windows: &[(i64, f64, Option<i64>)]) {
+        if windows.is_empty() {
+            return;
+        }
+        let now = self.clock.now_ms();
+        let snap = self.current();
+        let Some((account, live)) = snap.get(account_id) else {
+            return;
+        };
+        feedback::observe(&mut live.lock().quota, windows, now);
+        live.refresh(account, &self.cfg(), now);
+    }
+
+    /// Applies a cooldown change another replica broadcast.
+    fn apply_remote(&self, event: &CooldownEvent) {
+        let snap = self.current();
+        let Some((account, live)) = snap.get(event.account_id) else {
+            return;
+        };
+        let now = self.clock.now_ms();
+        {
+            let mut state = live.lock();
+            if event.cleared {
+                state.cooldowns.account = None;
+            }
+            if let Some(c) = event.account {
+                state.cooldowns.account = Some(c);
+            }
+            if let Some((model, c)) = &event.model {
+                state.cooldowns.models.retain(|(m, _)| m != model);
+                state.cooldowns.models.push((model.clone(), *c));
+            }
+        }
+        live.refresh(account, &self.cfg(), now);
     }
 
     /// After an upstream 401: refresh the same account once and hand out a new grant.
@@ -104,6 +262,7 @@ impl Pool {
     ) -> Result<Grant, PoolError> {
         let failed = grant.access_token.expose().to_owned();
         let account_id = grant.account_id;
+        let model = grant.model.clone();
         let cause = RefreshCause::Unauthorized {
             failed_access_token: failed,
         };
@@ -116,66 +275,20 @@ impl Pool {
                     a.access_expires_at,
                     fresh.credentials.clone(),
                 );
-                Grant::new(a, fresh.credentials, grant.into_slot())
+                let mut next = Grant::new(a, fresh.credentials, grant.into_slot(), &model)?;
+                next.refreshed = true;
+                Ok(next)
             }
             Err(err) => {
                 if matches!(err, RefreshFailure::ReauthRequired { .. }) {
                     self.reload(state).await?;
+                } else {
+                    // The refresh failed: the 401 counts as account-side (§7).
+                    let mut probe = grant;
+                    probe.refreshed = true;
+                    self.report(&probe, &AttemptOutcome::Unauthorized);
                 }
                 Err(PoolError::Unauthorized(err.to_string()))
-            }
-        }
-    }
-
-    /// Scheduler feedback for one attempt. Health scores and cooldowns build on this.
-    pub fn report(&self, grant: &Grant, outcome: &AttemptOutcome) {
-        self.runtime.record(grant.account_id, outcome);
-    }
-
-    /// Opens the account's tokens (cached in memory per credential generation) and refreshes
-    /// them first when the access token is about to expire.
-    async fn credentials_for(
-        &self,
-        state: &AppState,
-        account: &Account,
-    ) -> Result<Credentials, RefreshFailure> {
-        let (creds, expires_at) = match self.runtime.cached_credentials(account) {
-            Some(cached) => cached,
-            None => {
-                let opened = credentials::open(state.secrets().as_ref(), account)
-                    .await
-                    .map_err(|e| RefreshFailure::Secret(e.to_string()))?;
-                self.runtime.cache_credentials(
-                    account.id,
-                    account.credential_generation,
-                    account.access_expires_at,
-                    opened.clone(),
-                );
-                (opened, account.access_expires_at)
-            }
-        };
-        let has_token = creds.access_token.is_some();
-        let fresh_enough = expires_at.is_some_and(|exp| exp > now_ms() + DISPATCH_MIN_VALIDITY_MS);
-        match account.kind {
-            _ if has_token && fresh_enough => Ok(creds),
-            // Opaque access tokens carry no expiry: valid until the upstream says 401.
-            CredentialKind::AccessToken if has_token && expires_at.is_none() => Ok(creds),
-            CredentialKind::AccessToken => {
-                Err(refresh::mark_reauth(state, account.id, "at_expired").await)
-            }
-            CredentialKind::RefreshToken => {
-                let cause = RefreshCause::Expiring {
-                    min_validity_ms: DISPATCH_MIN_VALIDITY_MS,
-                };
-                let fresh = self.refresher.refresh(state, account.id, cause).await?;
-                let a = &fresh.account;
-                self.runtime.cache_credentials(
-                    a.id,
-                    a.credential_generation,
-                    a.access_expires_at,
-                    fresh.credentials.clone(),
-                );
-                Ok(fresh.credentials)
             }
         }
     }

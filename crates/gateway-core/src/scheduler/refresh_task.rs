@@ -48,8 +48,18 @@ pub async fn sweep(state: &AppState, failures: &mut HashMap<i64, (usize, i64)>) 
     let attempted = due.len();
     let results: Vec<(i64, Result<(), RefreshFailure>)> = futures_util::stream::iter(due)
         .map(|id| async move {
-            let cause = RefreshCause::Expiring { min_validity_ms: AHEAD_MS };
-            (id, state.pool().refresher().refresh(state, id, cause).await.map(|_| ()))
+            let cause = RefreshCause::Expiring {
+                min_validity_ms: AHEAD_MS,
+            };
+            (
+                id,
+                state
+                    .pool()
+                    .refresher()
+                    .refresh(state, id, cause)
+                    .await
+                    .map(|_| ()),
+            )
         })
         .buffer_unordered(PARALLELISM)
         .collect()

@@ -1,94 +1,50 @@
-//! The pool snapshot (immutable, swapped whole when accounts change) and the live per-account
-//! runtime beside it (in-flight counters, opened credentials), which survives rebuilds.
+//! The pool snapshot (immutable, swapped whole when accounts change) and the live state per
+//! account beside it, which survives rebuilds.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::grant::{AttemptOutcome, PoolError, Slot};
+use super::live::Live;
 use crate::service::credentials::Credentials;
-use crate::store::{Account, CredentialState};
+use crate::store::Account;
 
 #[derive(Default)]
 pub struct Snapshot {
-    accounts: Vec<Account>,
-    /// Rotates the starting point among equally loaded accounts.
-    cursor: AtomicUsize,
+    pub accounts: Vec<Account>,
+    /// Same order as `accounts`.
+    pub lives: Vec<Arc<Live>>,
+    pub index: HashMap<i64, usize>,
 }
 
 impl Snapshot {
-    pub fn new(accounts: Vec<Account>) -> Self {
+    pub fn new(accounts: Vec<Account>, runtime: &Runtime) -> Self {
+        let lives = accounts.iter().map(|a| runtime.entry(a.id)).collect();
+        let index = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
         Snapshot {
             accounts,
-            cursor: AtomicUsize::new(0),
+            lives,
+            index,
         }
     }
 
-    pub fn accounts(&self) -> &[Account] {
-        &self.accounts
+    pub fn get(&self, id: i64) -> Option<(&Account, &Arc<Live>)> {
+        let i = *self.index.get(&id)?;
+        Some((&self.accounts[i], &self.lives[i]))
     }
-
-    /// The least-loaded schedulable account not in `skip`, with its slot already taken.
-    /// `limit` 0 means no per-account concurrency limit.
-    pub fn pick<'a>(
-        &'a self,
-        runtime: &Runtime,
-        skip: &[i64],
-        limit: u32,
-    ) -> Option<(&'a Account, Slot)> {
-        let n = self.accounts.len();
-        if n == 0 {
-            return None;
-        }
-        let start = self.cursor.fetch_add(1, Ordering::Relaxed) % n;
-        let mut tried: Vec<i64> = Vec::new();
-        loop {
-            let best = (0..n)
-                .map(|i| &self.accounts[(start + i) % n])
-                .filter(|a| schedulable(a) && !skip.contains(&a.id) && !tried.contains(&a.id))
-                .map(|a| (a, runtime.in_flight(a.id)))
-                .filter(|(_, load)| limit == 0 || *load < limit)
-                .min_by_key(|(_, load)| *load)?;
-            if let Some(slot) = runtime.try_occupy(best.0.id, limit) {
-                return Some((best.0, slot));
-            }
-            // Lost a race for the last slot; look again without it.
-            tried.push(best.0.id);
-        }
-    }
-
-    /// Why nothing could be picked.
-    pub fn unavailable(&self) -> PoolError {
-        if self.accounts.iter().any(schedulable) {
-            PoolError::Busy
-        } else if self.accounts.is_empty() {
-            PoolError::NoAccounts
-        } else {
-            PoolError::Unauthorized("no enabled account with a valid credential".into())
-        }
-    }
-}
-
-fn schedulable(a: &Account) -> bool {
-    a.enabled && !a.paused && a.deleted_at.is_none() && a.state == CredentialState::Active
-}
-
-#[derive(Default)]
-struct AccountRuntime {
-    in_flight: Arc<AtomicU32>,
-    /// `(credential generation, access expiry ms, tokens)`.
-    credentials: Mutex<Option<(i64, Option<i64>, Credentials)>>,
-    last_outcome: Mutex<Option<AttemptOutcome>>,
 }
 
 /// Live state per account id.
 #[derive(Default)]
 pub struct Runtime {
-    accounts: Mutex<HashMap<i64, Arc<AccountRuntime>>>,
+    accounts: Mutex<HashMap<i64, Arc<Live>>>,
 }
 
 impl Runtime {
-    fn entry(&self, id: i64) -> Arc<AccountRuntime> {
+    pub fn entry(&self, id: i64) -> Arc<Live> {
         self.accounts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -97,23 +53,18 @@ impl Runtime {
             .clone()
     }
 
-    /// Drops the runtime of accounts that no longer exist.
+    pub fn find(&self, id: i64) -> Option<Arc<Live>> {
+        self.accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    /// Drops the live state of accounts that no longer exist.
     pub fn retain(&self, accounts: &[Account]) {
         let mut map = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|id, _| accounts.iter().any(|a| a.id == *id));
-    }
-
-    pub fn in_flight(&self, id: i64) -> u32 {
-        self.entry(id).in_flight.load(Ordering::Acquire)
-    }
-
-    /// Takes a slot unless the account is at `limit` (0 = unlimited).
-    pub fn try_occupy(&self, id: i64, limit: u32) -> Option<Slot> {
-        let counter = self.entry(id).in_flight.clone();
-        let taken = counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-            (limit == 0 || n < limit).then_some(n + 1)
-        });
-        taken.ok().map(|_| Slot(counter))
     }
 
     /// Cached tokens, unless the stored generation moved past them.
@@ -140,13 +91,5 @@ impl Runtime {
         if guard.as_ref().is_none_or(|(g, _, _)| *g <= generation) {
             *guard = Some((generation, expires, creds));
         }
-    }
-
-    pub fn record(&self, id: i64, outcome: &AttemptOutcome) {
-        *self
-            .entry(id)
-            .last_outcome
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(outcome.clone());
     }
 }

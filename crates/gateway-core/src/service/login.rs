@@ -71,9 +71,17 @@ pub async fn start(
     proxy_url: Option<String>,
     listen: bool,
 ) -> Result<LoginStart, LoginFailure> {
-    let redirect_uri = redirect_uri.filter(|r| !r.trim().is_empty()).unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_owned());
-    let pending = PendingLogin::start(AUTHORIZE_URL, &redirect_uri, DEFAULT_ORIGINATOR, &[], now_unix())
-        .map_err(|e| LoginFailure::Input(e.to_string()))?;
+    let redirect_uri = redirect_uri
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_owned());
+    let pending = PendingLogin::start(
+        AUTHORIZE_URL,
+        &redirect_uri,
+        DEFAULT_ORIGINATOR,
+        &[],
+        now_unix(),
+    )
+    .map_err(|e| LoginFailure::Input(e.to_string()))?;
     let session_id = uuid::Uuid::now_v7().simple().to_string();
     let stored = Stored {
         state: pending.state.clone(),
@@ -83,7 +91,8 @@ pub async fn start(
         status: LoginStatus::Pending,
     };
     save(state, &session_id, &stored).await?;
-    let callback_listener = listen && super::login_listener::spawn(state, &session_id, &redirect_uri).await;
+    let callback_listener =
+        listen && super::login_listener::spawn(state, &session_id, &redirect_uri).await;
     Ok(LoginStart {
         session_id,
         auth_url: pending.auth_url,
@@ -94,21 +103,35 @@ pub async fn start(
 }
 
 /// Finishes a login from a pasted callback URL, a query, or a bare code.
-pub async fn exchange(state: &AppState, session_id: &str, pasted: &str) -> Result<AccountView, LoginFailure> {
+pub async fn exchange(
+    state: &AppState,
+    session_id: &str,
+    pasted: &str,
+) -> Result<AccountView, LoginFailure> {
     let mut stored = load(state, session_id).await?;
     if let LoginStatus::Completed { account_id } = stored.status {
-        let account = state.store().get_account(account_id).await.map_err(|e| LoginFailure::Exchange(e.to_string()))?;
+        let account = state
+            .store()
+            .get_account(account_id)
+            .await
+            .map_err(|e| LoginFailure::Exchange(e.to_string()))?;
         return Ok(AccountView::build(state, &account));
     }
     let params = parse_callback(pasted).map_err(|e| LoginFailure::Input(e.to_string()))?;
-    params.check_state(&stored.state).map_err(|e| LoginFailure::Input(e.to_string()))?;
+    params
+        .check_state(&stored.state)
+        .map_err(|e| LoginFailure::Input(e.to_string()))?;
     let oauth = state.pool().refresher().oauth();
-    let result = oauth.exchange_code(&params.code, &stored.redirect_uri, &stored.verifier).await;
+    let result = oauth
+        .exchange_code(&params.code, &stored.redirect_uri, &stored.verifier)
+        .await;
     let tokens = match result {
         Ok(tokens) => tokens,
         Err(err) => {
             let message = describe(&err);
-            stored.status = LoginStatus::Failed { error: message.clone() };
+            stored.status = LoginStatus::Failed {
+                error: message.clone(),
+            };
             save(state, session_id, &stored).await?;
             return Err(LoginFailure::Exchange(message));
         }
@@ -131,12 +154,16 @@ pub async fn exchange(state: &AppState, session_id: &str, pasted: &str) -> Resul
     let account = match stored_account {
         Ok((_, account)) => account,
         Err(message) => {
-            stored.status = LoginStatus::Failed { error: message.clone() };
+            stored.status = LoginStatus::Failed {
+                error: message.clone(),
+            };
             save(state, session_id, &stored).await?;
             return Err(LoginFailure::Exchange(message));
         }
     };
-    stored.status = LoginStatus::Completed { account_id: account.id };
+    stored.status = LoginStatus::Completed {
+        account_id: account.id,
+    };
     save(state, session_id, &stored).await?;
     reload(state).await;
     Ok(AccountView::build(state, &account))
@@ -147,19 +174,29 @@ pub async fn poll(state: &AppState, session_id: &str) -> Result<LoginStatus, Log
 }
 
 async fn load(state: &AppState, session_id: &str) -> Result<Stored, LoginFailure> {
-    let raw = state.cache().get(&key(session_id)).await.map_err(|e| LoginFailure::Cache(e.to_string()))?;
+    let raw = state
+        .cache()
+        .get(&key(session_id))
+        .await
+        .map_err(|e| LoginFailure::Cache(e.to_string()))?;
     let raw = raw.ok_or(LoginFailure::UnknownSession)?;
     serde_json::from_str(&raw).map_err(|_| LoginFailure::UnknownSession)
 }
 
 async fn save(state: &AppState, session_id: &str, stored: &Stored) -> Result<(), LoginFailure> {
     let raw = serde_json::to_string(stored).map_err(|e| LoginFailure::Cache(e.to_string()))?;
-    state.cache().set(&key(session_id), &raw, TTL).await.map_err(|e| LoginFailure::Cache(e.to_string()))
+    state
+        .cache()
+        .set(&key(session_id), &raw, TTL)
+        .await
+        .map_err(|e| LoginFailure::Cache(e.to_string()))
 }
 
 fn describe(err: &ExchangeError) -> String {
     match err {
-        ExchangeError::Rejected { .. } => "the sign-in code was refused (expired or already used); start again".into(),
+        ExchangeError::Rejected { .. } => {
+            "the sign-in code was refused (expired or already used); start again".into()
+        }
         other => other.to_string(),
     }
 }

@@ -24,7 +24,11 @@ impl PublicApi {
         if let Err(err) = &upstream {
             tracing::error!(error = %err, "CODEX_UPSTREAM_BASE_URL cannot be used; relay routes answer 503");
         }
-        Arc::new(Self { upstream, keys: KeyDirectory::new(), limits: Limits::default() })
+        Arc::new(Self {
+            upstream,
+            keys: KeyDirectory::new(),
+            limits: Limits,
+        })
     }
 
     pub fn upstream(&self) -> Result<&UpstreamClient, &EndpointError> {

@@ -4,6 +4,8 @@
 
 use crate::store::{SettingsRepo, StoreResult};
 
+pub mod schema;
+
 /// `(key, default value as JSON text)`. Values are JSON so numbers, booleans and objects
 /// keep their type through the admin API.
 pub const DEFAULTS: &[(&str, &str)] = &[
@@ -24,6 +26,12 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("usage_log_flush_interval_seconds", "5"),
     ("usage_log_retention_days", "30"),
     ("proxy_url", "\"\""),
+    ("max_account_switches", "3"),
+    ("skip_warm_tier", "false"),
+    ("pinned_account_id", "null"),
+    ("queue_timeout_seconds", "30"),
+    ("quota_reserve_5h_percent", "null"),
+    ("quota_reserve_7d_percent", "null"),
 ];
 
 /// Writes every default whose key is missing; existing values are never touched.
@@ -58,6 +66,7 @@ pub struct RuntimeSettings {
     pub usage_log_retention_days: u32,
     /// An idle account's quota snapshot older than this is refreshed by a probe.
     pub usage_probe_max_age_minutes: u32,
+    pub scheduler: crate::scheduler::settings::SchedulerSettings,
 }
 
 impl Default for RuntimeSettings {
@@ -106,6 +115,7 @@ impl RuntimeSettings {
             usage_log_flush_interval_seconds: num("usage_log_flush_interval_seconds"),
             usage_log_retention_days: num("usage_log_retention_days"),
             usage_probe_max_age_minutes: num("usage_probe_max_age_minutes"),
+            scheduler: crate::scheduler::settings::SchedulerSettings::read(&get),
         }
     }
 }

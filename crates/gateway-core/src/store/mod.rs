@@ -5,13 +5,13 @@
 //! byte-for-byte and conversions happen only at the admin-API edge.
 
 mod models;
-mod usage_models;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+mod usage_models;
 
 pub use models::*;
 pub use usage_models::*;
@@ -137,7 +137,10 @@ pub trait UsageRepo: Send + Sync {
     async fn record_usage(&self, rows: &[NewUsageLog], rollups: &[UsageRollup]) -> StoreResult<()>;
     /// Sums over the raw log, grouped by time bucket (and model when asked), ordered by
     /// bucket then model bytewise. Empty buckets are absent.
-    async fn aggregate_usage(&self, query: &UsageAggregateQuery) -> StoreResult<Vec<UsageAggregate>>;
+    async fn aggregate_usage(
+        &self,
+        query: &UsageAggregateQuery,
+    ) -> StoreResult<Vec<UsageAggregate>>;
 }
 
 #[async_trait]
@@ -156,7 +159,11 @@ pub trait QuotaRepo: Send + Sync {
     /// `NotFound` when an account does not exist.
     async fn upsert_quota_windows(&self, windows: &[AccountQuotaWindow]) -> StoreResult<()>;
     /// Removes one window of one account; returns whether it existed.
-    async fn delete_quota_window(&self, account_id: i64, kind: QuotaWindowKind) -> StoreResult<bool>;
+    async fn delete_quota_window(
+        &self,
+        account_id: i64,
+        kind: QuotaWindowKind,
+    ) -> StoreResult<bool>;
     /// Every stored window, ordered by account id then kind (5h, 7d, short).
     async fn all_quota_windows(&self) -> StoreResult<Vec<AccountQuotaWindow>>;
 }

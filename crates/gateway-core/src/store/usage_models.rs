@@ -177,12 +177,12 @@ pub struct RollupQuery {
 }
 
 /// An aggregate over the raw log: rows with `start <= created_at < end`, grouped into
-/// buckets of `bucket_ms` aligned to the unix epoch, and by model when asked.
+/// buckets of `bucket_ms` aligned to the unix epoch (or one bucket), and by model when asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageAggregateQuery {
     pub start: i64,
     pub end: i64,
-    /// Must be positive.
+    /// Bucket length; 0 (or less) puts every row in one bucket starting at `start`.
     pub bucket_ms: i64,
     pub by_model: bool,
 }

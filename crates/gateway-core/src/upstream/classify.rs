@@ -47,20 +47,30 @@ impl UpstreamErrorKind {
     pub fn is_failover(&self) -> bool {
         !matches!(
             self,
-            Self::BadRequest | Self::CyberPolicy | Self::RequestUnauthorized | Self::UsageNotIncluded
+            Self::BadRequest
+                | Self::CyberPolicy
+                | Self::RequestUnauthorized
+                | Self::UsageNotIncluded
         )
     }
 
     /// The scheduler feedback for this kind.
     pub fn outcome(&self) -> AttemptOutcome {
         match self {
-            Self::UsageLimit { resets_at } => AttemptOutcome::UsageLimit { resets_at: *resets_at },
-            Self::RateLimited { retry_after } => AttemptOutcome::RateLimited { retry_after: *retry_after },
+            Self::UsageLimit { resets_at } => AttemptOutcome::UsageLimit {
+                resets_at: *resets_at,
+            },
+            Self::RateLimited { retry_after } => AttemptOutcome::RateLimited {
+                retry_after: *retry_after,
+            },
             Self::Unauthorized => AttemptOutcome::Unauthorized,
-            Self::Forbidden | Self::PaymentRequired | Self::UsageNotIncluded => AttemptOutcome::Forbidden,
+            Self::Forbidden | Self::PaymentRequired | Self::UsageNotIncluded => {
+                AttemptOutcome::Forbidden
+            }
             Self::ModelUnsupported => AttemptOutcome::ModelUnsupported,
             Self::Overloaded => AttemptOutcome::Overloaded,
-            Self::ServerError | Self::Timeout => AttemptOutcome::ServerError,
+            Self::ServerError => AttemptOutcome::ServerError,
+            Self::Timeout => AttemptOutcome::Timeout,
             Self::Transport => AttemptOutcome::Transport,
             Self::BadRequest
             | Self::RequestUnauthorized
@@ -93,12 +103,19 @@ impl UpstreamErrorKind {
 
 /// Classifies an upstream error answer. `retry_after` is the `Retry-After` header in seconds;
 /// `now_secs` resolves a legacy `resets_in_seconds` into a timestamp.
-pub fn classify(status: u16, body: &str, retry_after: Option<u64>, now_secs: i64) -> UpstreamErrorKind {
+pub fn classify(
+    status: u16,
+    body: &str,
+    retry_after: Option<u64>,
+    now_secs: i64,
+) -> UpstreamErrorKind {
     let json: Option<Value> = serde_json::from_str(body).ok();
     let lower = body.to_ascii_lowercase();
     // The quota error is recognised by its type whatever the status: it has been seen on 5xx.
     if let Some(err) = json.as_ref().and_then(usage_limit_error) {
-        return UpstreamErrorKind::UsageLimit { resets_at: resets_at(err, now_secs) };
+        return UpstreamErrorKind::UsageLimit {
+            resets_at: resets_at(err, now_secs),
+        };
     }
     let has = |needle: &str| lower.contains(needle);
     if has("usage_not_included") {
@@ -111,12 +128,16 @@ pub fn classify(status: u16, body: &str, retry_after: Option<u64>, now_secs: i64
         return UpstreamErrorKind::Overloaded;
     }
     match status {
-        401 if has("missing_scope") || has("api.responses.write") => UpstreamErrorKind::RequestUnauthorized,
+        401 if has("missing_scope") || has("api.responses.write") => {
+            UpstreamErrorKind::RequestUnauthorized
+        }
         401 => UpstreamErrorKind::Unauthorized,
         402 => UpstreamErrorKind::PaymentRequired,
         403 => UpstreamErrorKind::Forbidden,
         408 => UpstreamErrorKind::Timeout,
-        429 => UpstreamErrorKind::RateLimited { retry_after: retry_after.or_else(|| try_again_in(&lower)) },
+        429 => UpstreamErrorKind::RateLimited {
+            retry_after: retry_after.or_else(|| try_again_in(&lower)),
+        },
         400 if has("invalid_encrypted_content") => UpstreamErrorKind::InvalidEncryptedContent,
         400 if has("is not supported when using codex") || has("unknown provider for model") => {
             UpstreamErrorKind::ModelUnsupported
@@ -152,10 +173,17 @@ fn resets_at(err: &Value, now_secs: i64) -> Option<i64> {
 /// "try again in 20s" / "try again in 350ms" inside a rate-limit message, rounded up to seconds.
 fn try_again_in(lower: &str) -> Option<u64> {
     let rest = &lower[lower.find("try again in ")? + "try again in ".len()..];
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let digits: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
     let value: f64 = digits.parse().ok()?;
     let unit = rest[digits.len()..].trim_start();
-    let secs = if unit.starts_with("ms") { value / 1000.0 } else { value };
+    let secs = if unit.starts_with("ms") {
+        value / 1000.0
+    } else {
+        value
+    };
     let rounded = secs.ceil().max(1.0);
     // The value is small and positive here; the conversion cannot lose meaning.
     Some(rounded as u64)
@@ -167,12 +195,16 @@ pub fn kind_of_failure(failure: &UpstreamFailure) -> UpstreamErrorKind {
     match failure.kind {
         FailureKind::UsageLimit => UpstreamErrorKind::UsageLimit { resets_at: None },
         FailureKind::UsageNotIncluded => UpstreamErrorKind::UsageNotIncluded,
-        FailureKind::RateLimited => UpstreamErrorKind::RateLimited { retry_after: try_again_in(&failure.message.to_ascii_lowercase()) },
+        FailureKind::RateLimited => UpstreamErrorKind::RateLimited {
+            retry_after: try_again_in(&failure.message.to_ascii_lowercase()),
+        },
         FailureKind::Overloaded => UpstreamErrorKind::Overloaded,
         FailureKind::InvalidEncryptedContent => UpstreamErrorKind::InvalidEncryptedContent,
         FailureKind::CyberPolicy => UpstreamErrorKind::CyberPolicy,
         FailureKind::Unauthorized => UpstreamErrorKind::Unauthorized,
-        FailureKind::ContextLengthExceeded | FailureKind::InvalidRequest => UpstreamErrorKind::BadRequest,
+        FailureKind::ContextLengthExceeded | FailureKind::InvalidRequest => {
+            UpstreamErrorKind::BadRequest
+        }
         FailureKind::StreamBreak => UpstreamErrorKind::Transport,
         FailureKind::Server => UpstreamErrorKind::ServerError,
     }
@@ -187,7 +219,11 @@ pub fn safe_message(body: &str) -> Option<String> {
         .or_else(|| json.get("detail"))
         .or_else(|| json.pointer("/response/error/message"))
         .and_then(Value::as_str)?;
-    let mut line: String = message.chars().filter(|c| !c.is_control()).take(500).collect();
+    let mut line: String = message
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(500)
+        .collect();
     if line.trim().is_empty() {
         return None;
     }

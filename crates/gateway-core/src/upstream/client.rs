@@ -42,11 +42,19 @@ pub struct UpstreamError {
 
 impl UpstreamError {
     pub fn transport(message: impl Into<String>) -> Self {
-        Self { status: None, kind: UpstreamErrorKind::Transport, message: Some(message.into()) }
+        Self {
+            status: None,
+            kind: UpstreamErrorKind::Transport,
+            message: Some(message.into()),
+        }
     }
 
     fn timeout() -> Self {
-        Self { status: None, kind: UpstreamErrorKind::Timeout, message: Some("upstream did not answer in time".into()) }
+        Self {
+            status: None,
+            kind: UpstreamErrorKind::Timeout,
+            message: Some("upstream did not answer in time".into()),
+        }
     }
 }
 
@@ -80,7 +88,10 @@ impl UpstreamClient {
             .time_to_idle(CLIENT_IDLE)
             .time_to_live(CLIENT_MAX_AGE)
             .build();
-        Ok(Self { endpoints: UpstreamEndpoints::new(base_url)?, clients })
+        Ok(Self {
+            endpoints: UpstreamEndpoints::new(base_url)?,
+            clients,
+        })
     }
 
     pub fn endpoints(&self) -> &UpstreamEndpoints {
@@ -95,28 +106,55 @@ impl UpstreamClient {
         call: &CallContext<'_>,
     ) -> Result<reqwest::Response, UpstreamError> {
         let url = self.endpoints.responses().to_owned();
-        self.post(grant, &url, body, call, "text/event-stream").await
+        self.post(grant, &url, body, call, "text/event-stream")
+            .await
     }
 
     /// `POST …/responses/compact`: the JSON answer of a 2xx, or the classified error.
-    pub async fn send_compact(&self, grant: &Grant, body: Bytes, call: &CallContext<'_>) -> Result<Bytes, UpstreamError> {
+    pub async fn send_compact(
+        &self,
+        grant: &Grant,
+        body: Bytes,
+        call: &CallContext<'_>,
+    ) -> Result<Bytes, UpstreamError> {
         let url = self.endpoints.compact().to_owned();
-        let resp = self.post(grant, &url, body, call, "application/json").await?;
-        resp.bytes().await.map_err(|e| UpstreamError::transport(transport_message(&e)))
+        let resp = self
+            .post(grant, &url, body, call, "application/json")
+            .await?;
+        resp.bytes()
+            .await
+            .map_err(|e| UpstreamError::transport(transport_message(&e)))
     }
 
     /// `GET …/models?client_version=…`, answered verbatim whatever its status.
-    pub async fn models_manifest(&self, grant: &Grant, client_version: &str) -> Result<ManifestReply, UpstreamError> {
+    pub async fn models_manifest(
+        &self,
+        grant: &Grant,
+        client_version: &str,
+    ) -> Result<ManifestReply, UpstreamError> {
         let client = self.client_for(grant)?;
-        let headers = auxiliary_headers(grant.access_token.expose(), grant.chatgpt_account_id.as_deref());
+        let headers = auxiliary_headers(
+            grant.access_token.expose(),
+            grant.chatgpt_account_id.as_deref(),
+        );
         let request = client
             .get(self.endpoints.models(client_version))
             .headers(headers)
             .timeout(MANIFEST_TIMEOUT);
-        let resp = request.send().await.map_err(|e| UpstreamError::transport(transport_message(&e)))?;
+        let resp = request
+            .send()
+            .await
+            .map_err(|e| UpstreamError::transport(transport_message(&e)))?;
         let status = resp.status().as_u16();
-        let etag = resp.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = resp.bytes().await.map_err(|e| UpstreamError::transport(transport_message(&e)))?;
+        let etag = resp
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| UpstreamError::transport(transport_message(&e)))?;
         Ok(ManifestReply { status, etag, body })
     }
 
@@ -138,7 +176,10 @@ impl UpstreamClient {
             compat: call.compat,
             accept,
         };
-        let request = client.post(url).headers(responses_headers(call.inbound, &ctx)).body(body);
+        let request = client
+            .post(url)
+            .headers(responses_headers(call.inbound, &ctx))
+            .body(body);
         let resp = match tokio::time::timeout(RESPONSE_HEADER_TIMEOUT, request.send()).await {
             Err(_) => return Err(UpstreamError::timeout()),
             Ok(Err(e)) => {
@@ -167,7 +208,10 @@ impl UpstreamClient {
 }
 
 fn key_of(grant: &Grant) -> (i64, Option<String>) {
-    (grant.account_id, grant.proxy_url.clone().filter(|p| !p.is_empty()))
+    (
+        grant.account_id,
+        grant.proxy_url.clone().filter(|p| !p.is_empty()),
+    )
 }
 
 fn build_client(proxy: Option<&str>) -> Result<reqwest::Client, UpstreamError> {
@@ -181,10 +225,13 @@ fn build_client(proxy: Option<&str>) -> Result<reqwest::Client, UpstreamError> {
         .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST);
     if let Some(proxy) = proxy.filter(|p| !p.is_empty()) {
         // The proxy URL may carry credentials: never echo it into an error message.
-        let proxy = reqwest::Proxy::all(proxy).map_err(|_| UpstreamError::transport("the account's proxy URL is invalid"))?;
+        let proxy = reqwest::Proxy::all(proxy)
+            .map_err(|_| UpstreamError::transport("the account's proxy URL is invalid"))?;
         builder = builder.proxy(proxy);
     }
-    builder.build().map_err(|_| UpstreamError::transport("cannot build the upstream HTTP client"))
+    builder
+        .build()
+        .map_err(|_| UpstreamError::transport("cannot build the upstream HTTP client"))
 }
 
 /// Reads a bounded excerpt of an error answer and classifies it.
@@ -199,7 +246,11 @@ async fn read_error(resp: reqwest::Response) -> UpstreamError {
     let text = String::from_utf8_lossy(&body);
     let kind = classify(status, &text, retry_after, crate::service::now_ms() / 1000);
     tracing::debug!(status, kind = kind.as_str(), "upstream error answer");
-    UpstreamError { status: Some(status), kind, message: safe_message(&text) }
+    UpstreamError {
+        status: Some(status),
+        kind,
+        message: safe_message(&text),
+    }
 }
 
 async fn read_bounded(mut resp: reqwest::Response) -> Vec<u8> {
@@ -231,5 +282,11 @@ pub fn transport_message(err: &reqwest::Error) -> String {
 /// Errors after which the pooled client is dropped at once (upstream.md §9).
 fn is_stale_connection(err: &reqwest::Error) -> bool {
     let text = format!("{err:?}").to_ascii_lowercase();
-    ["connection reset", "broken pipe", "connection is shutting down"].iter().any(|n| text.contains(n))
+    [
+        "connection reset",
+        "broken pipe",
+        "connection is shutting down",
+    ]
+    .iter()
+    .any(|n| text.contains(n))
 }

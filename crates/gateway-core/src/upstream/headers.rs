@@ -10,8 +10,16 @@ pub const VERSION_FLOOR: &str = "0.169.0";
 
 /// UA prefixes of official Codex clients (codex2api's list, upstream.md §2.1).
 const OFFICIAL_UA_PREFIXES: &[&str] = &[
-    "codex-tui/", "codex_cli_rs/", "codex_vscode/", "codex_app/", "codex_chatgpt_desktop/",
-    "codex_atlas/", "codex_exec/", "codex_sdk_ts/", "codex ", "opencode/",
+    "codex-tui/",
+    "codex_cli_rs/",
+    "codex_vscode/",
+    "codex_app/",
+    "codex_chatgpt_desktop/",
+    "codex_atlas/",
+    "codex_exec/",
+    "codex_sdk_ts/",
+    "codex ",
+    "opencode/",
 ];
 
 /// Originator prefixes that count as official.
@@ -19,9 +27,16 @@ const OFFICIAL_ORIGINATOR_PREFIXES: &[&str] = &["codex_", "codex-tui", "codex ",
 
 /// Client headers copied upstream when present (upstream.md §2 row 5).
 const PASS_THROUGH: &[&str] = &[
-    "x-codex-turn-state", "x-codex-turn-metadata", "x-client-request-id", "x-codex-beta-features",
-    "x-openai-internal-codex-responses-lite", "x-codex-window-id", "x-codex-parent-thread-id",
-    "x-openai-subagent", "x-openai-memgen-request", "x-oai-attestation",
+    "x-codex-turn-state",
+    "x-codex-turn-metadata",
+    "x-client-request-id",
+    "x-codex-beta-features",
+    "x-openai-internal-codex-responses-lite",
+    "x-codex-window-id",
+    "x-codex-parent-thread-id",
+    "x-openai-subagent",
+    "x-openai-memgen-request",
+    "x-oai-attestation",
 ];
 
 /// Injected when the client sent no beta features (codex2api's default, upstream.md §2 row 6).
@@ -70,28 +85,53 @@ pub fn responses_headers(inbound: &HeaderMap, ctx: &HeaderContext<'_>) -> Header
     let mut out = HeaderMap::new();
     let identity = client_identity(inbound, ctx.compat);
     set(&mut out, USER_AGENT, &identity.user_agent);
-    set(&mut out, HeaderName::from_static("version"), &identity.version);
-    set(&mut out, AUTHORIZATION, &format!("Bearer {}", ctx.access_token));
+    set(
+        &mut out,
+        HeaderName::from_static("version"),
+        &identity.version,
+    );
+    set(
+        &mut out,
+        AUTHORIZATION,
+        &format!("Bearer {}", ctx.access_token),
+    );
     set(&mut out, CONTENT_TYPE, "application/json");
     set(&mut out, ACCEPT, ctx.accept);
-    set(&mut out, HeaderName::from_static("originator"), &identity.originator);
+    set(
+        &mut out,
+        HeaderName::from_static("originator"),
+        &identity.originator,
+    );
     for name in PASS_THROUGH {
         if let Some(value) = inbound.get(*name) {
             out.insert(HeaderName::from_static(name), value.clone());
         }
     }
     if !out.contains_key("x-codex-beta-features") {
-        set(&mut out, HeaderName::from_static("x-codex-beta-features"), DEFAULT_BETA_FEATURES);
+        set(
+            &mut out,
+            HeaderName::from_static("x-codex-beta-features"),
+            DEFAULT_BETA_FEATURES,
+        );
     }
     if let Some(id) = ctx.chatgpt_account_id.filter(|id| !id.is_empty()) {
         set(&mut out, HeaderName::from_static("chatgpt-account-id"), id);
     }
     if let Some(key) = ctx.prompt_cache_key {
-        for name in ["session-id", "thread-id", "x-client-request-id", "session_id"] {
+        for name in [
+            "session-id",
+            "thread-id",
+            "x-client-request-id",
+            "session_id",
+        ] {
             set(&mut out, HeaderName::from_static(name), key);
         }
     }
-    set(&mut out, HeaderName::from_static("x-codex-routing-hint"), &routing_hint(ctx));
+    set(
+        &mut out,
+        HeaderName::from_static("x-codex-routing-hint"),
+        &routing_hint(ctx),
+    );
     out
 }
 
@@ -123,8 +163,11 @@ fn client_identity(inbound: &HeaderMap, compat: CompatMode) -> Identity {
     let ua = header_str(inbound, "user-agent");
     let originator = header_str(inbound, "originator");
     let official_ua = ua.is_some_and(|ua| OFFICIAL_UA_PREFIXES.iter().any(|p| ua.starts_with(p)));
-    let official_originator =
-        originator.is_some_and(|o| OFFICIAL_ORIGINATOR_PREFIXES.iter().any(|p| o.starts_with(p)));
+    let official_originator = originator.is_some_and(|o| {
+        OFFICIAL_ORIGINATOR_PREFIXES
+            .iter()
+            .any(|p| o.starts_with(p))
+    });
     let client_version = header_str(inbound, "version")
         .map(str::to_owned)
         .or_else(|| ua.and_then(version_from_ua));
@@ -133,7 +176,9 @@ fn client_identity(inbound: &HeaderMap, compat: CompatMode) -> Identity {
         CompatMode::Preserve => official_ua || official_originator,
         CompatMode::Auto => {
             (official_ua || official_originator)
-                && client_version.as_deref().is_some_and(|v| !older_than(v, VERSION_FLOOR))
+                && client_version
+                    .as_deref()
+                    .is_some_and(|v| !older_than(v, VERSION_FLOOR))
         }
     };
     match (keep, ua) {
@@ -161,14 +206,20 @@ fn generated_user_agent(version: &str) -> String {
 /// `codex_exec/0.169.0 (Debian …)` → `0.169.0`.
 fn version_from_ua(ua: &str) -> Option<String> {
     let after = ua.split_once('/')?.1;
-    let version: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')).collect();
+    let version: String = after
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        .collect();
     (!version.is_empty() && version.starts_with(|c: char| c.is_ascii_digit())).then_some(version)
 }
 
 /// Dotted numeric comparison; unparsable parts count as 0.
 fn older_than(version: &str, floor: &str) -> bool {
     let parts = |v: &str| -> Vec<u64> {
-        v.split(['.', '-']).take(3).map(|p| p.parse().unwrap_or(0)).collect()
+        v.split(['.', '-'])
+            .take(3)
+            .map(|p| p.parse().unwrap_or(0))
+            .collect()
     };
     parts(version) < parts(floor)
 }
@@ -182,7 +233,11 @@ fn routing_hint(ctx: &HeaderContext<'_>) -> String {
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 /// Inserts a header; a value that is not a valid header (control characters) is skipped

@@ -139,17 +139,38 @@ pub async fn chart_data(store: &dyn Store, range: ChartRange, now: i64) -> Store
     let start = end - bucket * count;
     let (per_bucket, per_model) = match rollup {
         None => {
-            let q = UsageAggregateQuery { start, end, bucket_ms: bucket, by_model: false };
+            let q = UsageAggregateQuery {
+                start,
+                end,
+                bucket_ms: bucket,
+                by_model: false,
+            };
             let series = store.aggregate_usage(&q).await?;
-            let q = UsageAggregateQuery { start, end, bucket_ms: end - start, by_model: true };
+            let q = UsageAggregateQuery {
+                start,
+                end,
+                bucket_ms: 0,
+                by_model: true,
+            };
             let models = store.aggregate_usage(&q).await?;
             (
-                series.into_iter().map(|a| (a.bucket_start, a.totals)).collect::<Vec<_>>(),
-                models.into_iter().map(|a| (a.model.unwrap_or_default(), a.totals)).collect::<Vec<_>>(),
+                series
+                    .into_iter()
+                    .map(|a| (a.bucket_start, a.totals))
+                    .collect::<Vec<_>>(),
+                models
+                    .into_iter()
+                    .map(|a| (a.model.unwrap_or_default(), a.totals))
+                    .collect::<Vec<_>>(),
             )
         }
         Some(granularity) => {
-            let q = RollupQuery { granularity, dimension: RollupDimension::Model, start, end };
+            let q = RollupQuery {
+                granularity,
+                dimension: RollupDimension::Model,
+                start,
+                end,
+            };
             let cells = store.usage_rollups(&q).await?;
             let mut by_bucket: BTreeMap<i64, UsageTotals> = BTreeMap::new();
             let mut by_model: BTreeMap<String, UsageTotals> = BTreeMap::new();
@@ -157,7 +178,10 @@ pub async fn chart_data(store: &dyn Store, range: ChartRange, now: i64) -> Store
                 by_bucket.entry(c.bucket_start).or_default().add(&c.totals);
                 by_model.entry(c.key.clone()).or_default().add(&c.totals);
             }
-            (by_bucket.into_iter().collect(), by_model.into_iter().collect())
+            (
+                by_bucket.into_iter().collect(),
+                by_model.into_iter().collect(),
+            )
         }
     };
     let filled: BTreeMap<i64, UsageTotals> = per_bucket.into_iter().collect();
@@ -178,13 +202,20 @@ pub async fn chart_data(store: &dyn Store, range: ChartRange, now: i64) -> Store
         let time = start + i * bucket;
         let t = filled.get(&time).copied().unwrap_or_default();
         all.add(&t);
-        data.request_trend.push(RequestPoint { time, requests: t.requests, errors: t.errors });
+        data.request_trend.push(RequestPoint {
+            time,
+            requests: t.requests,
+            errors: t.errors,
+        });
         data.latency_trend.push(LatencyPoint {
             time,
             avg_duration_ms: average(t.duration_ms_sum, t.requests),
             avg_first_token_ms: average(t.first_token_ms_sum, t.first_token_count),
         });
-        data.token_trend.push(TokenPoint { time, tokens: TokenBreakdown::from(&t) });
+        data.token_trend.push(TokenPoint {
+            time,
+            tokens: TokenBreakdown::from(&t),
+        });
     }
     data.token_breakdown = TokenBreakdown::from(&all);
     Ok(data)
@@ -203,7 +234,9 @@ fn ranking(per_model: Vec<(String, UsageTotals)>) -> Vec<ModelRank> {
         })
         .collect();
     ranks.sort_by(|a, b| {
-        (b.requests, b.total_tokens).cmp(&(a.requests, a.total_tokens)).then_with(|| a.model.cmp(&b.model))
+        (b.requests, b.total_tokens)
+            .cmp(&(a.requests, a.total_tokens))
+            .then_with(|| a.model.cmp(&b.model))
     });
     ranks.truncate(RANKING_LIMIT);
     ranks
@@ -231,7 +264,11 @@ pub struct UsageStats {
 
 /// All-time totals (daily rollups), today's (hourly rollups, UTC day), and the last minute
 /// (in memory, so it includes rows the writer has not flushed yet).
-pub async fn usage_stats(store: &dyn Store, recorder: &super::UsageRecorder, now: i64) -> StoreResult<UsageStats> {
+pub async fn usage_stats(
+    store: &dyn Store,
+    recorder: &super::UsageRecorder,
+    now: i64,
+) -> StoreResult<UsageStats> {
     let all = rollup_sum(store, RollupGranularity::Day, 0, i64::MAX).await?;
     let today = today_totals(store, now).await?;
     let minute = recorder.metrics().last_minute(now);
@@ -257,9 +294,19 @@ pub async fn today_totals(store: &dyn Store, now: i64) -> StoreResult<UsageTotal
     rollup_sum(store, RollupGranularity::Hour, midnight, i64::MAX).await
 }
 
-async fn rollup_sum(store: &dyn Store, granularity: RollupGranularity, start: i64, end: i64) -> StoreResult<UsageTotals> {
+async fn rollup_sum(
+    store: &dyn Store,
+    granularity: RollupGranularity,
+    start: i64,
+    end: i64,
+) -> StoreResult<UsageTotals> {
     // Every row has exactly one model cell per bucket, so the model dimension sums to the total.
-    let q = RollupQuery { granularity, dimension: RollupDimension::Model, start, end };
+    let q = RollupQuery {
+        granularity,
+        dimension: RollupDimension::Model,
+        start,
+        end,
+    };
     let mut sum = UsageTotals::default();
     for cell in store.usage_rollups(&q).await? {
         sum.add(&cell.totals);

@@ -106,7 +106,10 @@ mod tests {
     fn finish_records_once_and_drop_records_499() {
         let recorder = UsageRecorder::with_capacity(16, &RuntimeSettings::default());
         let mut rx = recorder.take_receiver().unwrap();
-        let mut g = recorder.begin(NewUsageLog { endpoint: "/v1/responses".into(), ..Default::default() });
+        let mut g = recorder.begin(NewUsageLog {
+            endpoint: "/v1/responses".into(),
+            ..Default::default()
+        });
         assert_eq!(recorder.metrics().in_flight(), 1);
         g.mark_first_token();
         let first = g.row_mut().first_token_ms;
@@ -114,7 +117,10 @@ mod tests {
         assert_eq!(g.row_mut().first_token_ms, first, "first call wins");
         g.set_tokens(10, 2, 5, 1);
         g.finish(200);
-        let dropped = recorder.begin(NewUsageLog { endpoint: "/v1/messages".into(), ..Default::default() });
+        let dropped = recorder.begin(NewUsageLog {
+            endpoint: "/v1/messages".into(),
+            ..Default::default()
+        });
         drop(dropped);
         let rows = drain(&mut rx);
         assert_eq!(rows.len(), 2);
@@ -136,6 +142,10 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         assert_eq!(recorder.queue_depth(), 4);
         assert_eq!(recorder.dropped(), 6);
-        assert_eq!(recorder.metrics().total_requests(), 10, "metrics still see every request");
+        assert_eq!(
+            recorder.metrics().total_requests(),
+            10,
+            "metrics still see every request"
+        );
     }
 }

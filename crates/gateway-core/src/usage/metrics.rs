@@ -11,8 +11,9 @@ use crate::scheduler::refresh::RefreshFailure;
 use crate::store::{usage_model_key, NewUsageLog};
 
 /// Histogram bucket upper bounds, in seconds: from a fast first token to a long agent turn.
-pub const LATENCY_BUCKETS: [f64; 12] =
-    [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0];
+pub const LATENCY_BUCKETS: [f64; 12] = [
+    0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];
 /// Distinct `(route, status, model)` label sets kept before new models are folded into
 /// `model="other"`: the model name comes from the client and must not grow the series
 /// without bound.
@@ -59,7 +60,9 @@ struct MinuteWindow {
 
 impl Default for MinuteWindow {
     fn default() -> Self {
-        MinuteWindow { slots: [(i64::MIN, 0, 0, 0); 60] }
+        MinuteWindow {
+            slots: [(i64::MIN, 0, 0, 0); 60],
+        }
     }
 }
 
@@ -84,20 +87,35 @@ impl Metrics {
     /// One finished request (recorded once, by the usage recorder).
     pub fn request_finished(&self, row: &NewUsageLog, now_ms: i64) {
         self.total_requests.fetch_add(1, Ordering::Relaxed);
-        let tokens = [row.input_tokens, row.cached_tokens, row.output_tokens, row.reasoning_tokens]
-            .map(|t| u64::try_from(t).unwrap_or(0));
+        let tokens = [
+            row.input_tokens,
+            row.cached_tokens,
+            row.output_tokens,
+            row.reasoning_tokens,
+        ]
+        .map(|t| u64::try_from(t).unwrap_or(0));
         {
             let mut s = self.series.lock().unwrap_or_else(|e| e.into_inner());
-            let mut key = (row.endpoint.clone(), row.status_code, usage_model_key(row).to_owned());
+            let mut key = (
+                row.endpoint.clone(),
+                row.status_code,
+                usage_model_key(row).to_owned(),
+            );
             if !s.requests.contains_key(&key) && s.requests.len() >= MAX_REQUEST_SERIES {
                 key.2 = "other".to_owned();
             }
             *s.requests.entry(key).or_default() += 1;
             let seconds = row.duration_ms.max(0) as f64 / 1000.0;
-            s.duration.entry(row.endpoint.clone()).or_default().observe(seconds);
+            s.duration
+                .entry(row.endpoint.clone())
+                .or_default()
+                .observe(seconds);
             if let Some(ft) = row.first_token_ms {
                 let seconds = ft.max(0) as f64 / 1000.0;
-                s.first_token.entry(row.endpoint.clone()).or_default().observe(seconds);
+                s.first_token
+                    .entry(row.endpoint.clone())
+                    .or_default()
+                    .observe(seconds);
             }
             for (sum, add) in s.tokens.iter_mut().zip(tokens) {
                 *sum += add;
@@ -139,7 +157,10 @@ impl Metrics {
 
     /// A token refresh that ended in failure; `reason` is a short stable word.
     pub fn refresh_failed(&self, reason: &'static str) {
-        let mut f = self.refresh_failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = self
+            .refresh_failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         *f.entry(reason).or_default() += 1;
     }
 
@@ -167,11 +188,17 @@ impl Metrics {
     }
 
     pub fn series(&self) -> RequestSeries {
-        self.series.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.series
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn refresh_failures(&self) -> BTreeMap<&'static str, u64> {
-        self.refresh_failures.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.refresh_failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 

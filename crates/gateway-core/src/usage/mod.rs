@@ -48,7 +48,7 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 use tokio::sync::mpsc;
 
-pub use guard::UsageGuard;
+pub use guard::{UsageGuard, CLIENT_CLOSED_STATUS, CLIENT_DISCONNECTED};
 use metrics::Metrics;
 use quota::QuotaObservation;
 use quota_book::QuotaBook;
@@ -110,10 +110,12 @@ impl UsageRecorder {
     /// Takes the writer and retention settings; called again when settings change.
     pub fn apply_settings(&self, s: &RuntimeSettings) {
         let i = &self.inner;
-        i.batch_size.store(u64::from(s.usage_log_batch_size.max(1)), Ordering::Relaxed);
+        i.batch_size
+            .store(u64::from(s.usage_log_batch_size.max(1)), Ordering::Relaxed);
         let flush_ms = u64::from(s.usage_log_flush_interval_seconds.max(1)) * 1000;
         i.flush_interval_ms.store(flush_ms, Ordering::Relaxed);
-        i.retention_days.store(u64::from(s.usage_log_retention_days), Ordering::Relaxed);
+        i.retention_days
+            .store(u64::from(s.usage_log_retention_days), Ordering::Relaxed);
     }
 
     /// Records one finished request. Never blocks and never fails: when the queue is full
@@ -193,7 +195,11 @@ impl UsageRecorder {
     }
 
     fn take_receiver(&self) -> Option<mpsc::Receiver<NewUsageLog>> {
-        self.inner.rx.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.inner
+            .rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 }
 
@@ -215,5 +221,8 @@ pub async fn start(state: &AppState) {
         "usage-writer",
         writer::run(recorder.clone(), store.clone(), rx, tasks.cancellation()),
     );
-    tasks.spawn("usage-retention", retention::run(recorder, store, tasks.cancellation()));
+    tasks.spawn(
+        "usage-retention",
+        retention::run(recorder, store, tasks.cancellation()),
+    );
 }

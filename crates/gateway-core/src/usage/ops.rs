@@ -123,16 +123,25 @@ pub async fn overview(state: &AppState, now: i64) -> OpsOverview {
         uptime_seconds: state.uptime().as_secs(),
         database_driver: state.store().driver(),
         cache_driver: state.cache().driver(),
-        memory: Memory { process_bytes: resident_bytes() },
+        memory: Memory {
+            process_bytes: resident_bytes(),
+        },
         runtime: Runtime {
             available_accounts: stats.as_ref().map_or(0, |s| s.available),
             total_accounts: stats.as_ref().map_or(0, |s| s.total),
         },
-        requests: Requests { active: usage.metrics().in_flight(), total: usage.metrics().total_requests() },
+        requests: Requests {
+            active: usage.metrics().in_flight(),
+            total: usage.metrics().total_requests(),
+        },
         traffic: Traffic {
             rpm: minute.requests,
             tpm: minute.tokens,
-            error_rate: if minute.requests == 0 { 0.0 } else { minute.errors as f64 / minute.requests as f64 },
+            error_rate: if minute.requests == 0 {
+                0.0
+            } else {
+                minute.errors as f64 / minute.requests as f64
+            },
             today_requests: today.requests,
             today_tokens: today.total_tokens(),
             avg_duration_ms: average(today.duration_ms_sum, today.requests),

@@ -50,7 +50,10 @@ pub async fn fetch(
         .map_err(|e| ProbeError::Transport(e.without_url().to_string()))?;
     if !status.is_success() {
         let excerpt: String = text.chars().take(BODY_EXCERPT).collect();
-        return Err(ProbeError::Status { status: status.as_u16(), excerpt });
+        return Err(ProbeError::Status {
+            status: status.as_u16(),
+            excerpt,
+        });
     }
     let body: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| ProbeError::Body(e.to_string()))?;

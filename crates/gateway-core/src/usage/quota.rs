@@ -89,8 +89,8 @@ pub fn from_headers(headers: &HeaderMap, observed_at: i64) -> Option<QuotaObserv
         let used = get(&format!("x-codex-{slot}-used-percent")).and_then(|v| v.parse().ok());
         let minutes = get(&format!("x-codex-{slot}-window-minutes")).and_then(|v| v.parse().ok());
         let reset_at = get(&format!("x-codex-{slot}-reset-at")).and_then(|v| v.parse().ok());
-        let reset_after = get(&format!("x-codex-{slot}-reset-after-seconds"))
-            .and_then(|v| v.parse::<f64>().ok());
+        let reset_after =
+            get(&format!("x-codex-{slot}-reset-after-seconds")).and_then(|v| v.parse::<f64>().ok());
         if let Some(w) = window(used, minutes, reset_at, reset_after, observed_at) {
             obs.push_window(w);
         }
@@ -99,7 +99,11 @@ pub fn from_headers(headers: &HeaderMap, observed_at: i64) -> Option<QuotaObserv
     let unlimited = get("x-codex-credits-unlimited").and_then(parse_flag);
     let balance = get("x-codex-credits-balance").map(str::to_owned);
     if has.is_some() || unlimited.is_some() || balance.is_some() {
-        obs.credits = Some(Credits { has_credits: has, unlimited, balance });
+        obs.credits = Some(Credits {
+            has_credits: has,
+            unlimited,
+            balance,
+        });
     }
     (!obs.is_empty()).then_some(obs)
 }
@@ -109,7 +113,9 @@ pub fn from_wham_usage(body: &Value, observed_at: i64) -> Option<QuotaObservatio
     let mut obs = QuotaObservation {
         observed_at,
         windows: Vec::new(),
-        plan_type: field(body, "plan_type").and_then(Value::as_str).map(str::to_owned),
+        plan_type: field(body, "plan_type")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         credits: None,
         limit_reached_type: field(body, "rate_limit_reached_type")
             .and_then(|t| field(t, "type").or(Some(t)))
@@ -164,7 +170,12 @@ fn window(
                 .filter(|s| s.is_finite() && *s >= 0.0)
                 .map(|s| observed_at + (s * 1000.0) as i64)
         });
-    Some(ObservedWindow { kind, used_percent: used.max(0.0), window_minutes: minutes, reset_at })
+    Some(ObservedWindow {
+        kind,
+        used_percent: used.max(0.0),
+        window_minutes: minutes,
+        reset_at,
+    })
 }
 
 /// `true`/`false` in any case, or `1`/`0`.

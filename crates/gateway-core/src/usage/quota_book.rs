@@ -56,7 +56,11 @@ impl QuotaBook {
         let mut book = self.lock();
         for w in &obs.windows {
             let key = (account_id, w.kind);
-            if book.windows.get(&key).is_some_and(|held| held.observed_at > obs.observed_at) {
+            if book
+                .windows
+                .get(&key)
+                .is_some_and(|held| held.observed_at > obs.observed_at)
+            {
                 continue;
             }
             let row = AccountQuotaWindow {
@@ -74,7 +78,10 @@ impl QuotaBook {
         let five = (account_id, QuotaWindowKind::FiveHour);
         let clears_five = obs.is_authoritative()
             && obs.window(QuotaWindowKind::FiveHour).is_none()
-            && book.windows.get(&five).is_some_and(|held| held.observed_at <= obs.observed_at);
+            && book
+                .windows
+                .get(&five)
+                .is_some_and(|held| held.observed_at <= obs.observed_at);
         if clears_five {
             book.windows.remove(&five);
             book.pending.upserts.remove(&five);
@@ -142,11 +149,13 @@ impl QuotaBook {
     /// without a known reset counts as exhausted until a newer observation says otherwise.
     pub fn is_exhausted(&self, account_id: i64, now: i64) -> bool {
         let book = self.lock();
-        [QuotaWindowKind::FiveHour, QuotaWindowKind::Weekly].iter().any(|kind| {
-            book.windows.get(&(account_id, *kind)).is_some_and(|w| {
-                w.used_percent >= 100.0 && w.reset_at.is_none_or(|reset| reset > now)
+        [QuotaWindowKind::FiveHour, QuotaWindowKind::Weekly]
+            .iter()
+            .any(|kind| {
+                book.windows.get(&(account_id, *kind)).is_some_and(|w| {
+                    w.used_percent >= 100.0 && w.reset_at.is_none_or(|reset| reset > now)
+                })
             })
-        })
     }
 }
 
@@ -163,7 +172,11 @@ mod tests {
                 .map(|(kind, used)| ObservedWindow {
                     kind: *kind,
                     used_percent: *used,
-                    window_minutes: if *kind == QuotaWindowKind::Weekly { 10080 } else { 300 },
+                    window_minutes: if *kind == QuotaWindowKind::Weekly {
+                        10080
+                    } else {
+                        300
+                    },
                     reset_at: Some(at + 1_000),
                 })
                 .collect(),
@@ -185,16 +198,32 @@ mod tests {
         assert_eq!(changes.plans.get(&1).map(String::as_str), Some("plus"));
         assert!(book.take_changes().is_empty());
         book.apply(1, &obs(400, &[(QuotaWindowKind::FiveHour, 31.0)]));
-        assert!(book.take_changes().plans.is_empty(), "an unchanged plan is not rewritten");
+        assert!(
+            book.take_changes().plans.is_empty(),
+            "an unchanged plan is not rewritten"
+        );
     }
 
     #[test]
     fn authoritative_observation_without_5h_clears_it() {
         let book = QuotaBook::default();
-        book.apply(7, &obs(100, &[(QuotaWindowKind::FiveHour, 10.0), (QuotaWindowKind::Weekly, 5.0)]));
+        book.apply(
+            7,
+            &obs(
+                100,
+                &[
+                    (QuotaWindowKind::FiveHour, 10.0),
+                    (QuotaWindowKind::Weekly, 5.0),
+                ],
+            ),
+        );
         book.take_changes();
         book.apply(7, &obs(200, &[(QuotaWindowKind::Short, 1.0)]));
-        assert_eq!(book.windows(7).len(), 3, "a short window alone is not authoritative");
+        assert_eq!(
+            book.windows(7).len(),
+            3,
+            "a short window alone is not authoritative"
+        );
         book.apply(7, &obs(300, &[(QuotaWindowKind::Weekly, 6.0)]));
         let kinds: Vec<_> = book.windows(7).iter().map(|w| w.kind).collect();
         assert_eq!(kinds, [QuotaWindowKind::Weekly, QuotaWindowKind::Short]);
@@ -219,6 +248,9 @@ mod tests {
         book.apply(1, &obs(200, &[(QuotaWindowKind::FiveHour, 20.0)]));
         book.restore_changes(failed);
         let pending = book.take_changes();
-        assert_eq!(pending.upserts[&(1, QuotaWindowKind::FiveHour)].used_percent, 20.0);
+        assert_eq!(
+            pending.upserts[&(1, QuotaWindowKind::FiveHour)].used_percent,
+            20.0
+        );
     }
 }

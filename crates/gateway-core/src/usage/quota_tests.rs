@@ -10,7 +10,10 @@ const NOW: i64 = 1_767_000_000_000;
 fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
     let mut h = HeaderMap::new();
     for (k, v) in pairs {
-        h.insert(HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+        h.insert(
+            HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
     }
     h
 }
@@ -34,15 +37,28 @@ fn windows_are_classified_by_length_not_position() {
     assert_eq!(weekly.reset_at, Some(1_767_600_000_000));
     let five = obs.window(QuotaWindowKind::FiveHour).unwrap();
     assert_eq!(five.used_percent, 7.0);
-    assert_eq!(five.reset_at, Some(NOW + 120_000), "falls back to reset-after");
+    assert_eq!(
+        five.reset_at,
+        Some(NOW + 120_000),
+        "falls back to reset-after"
+    );
     assert_eq!(obs.plan_type.as_deref(), Some("plus"));
 }
 
 #[test]
 fn class_boundaries() {
-    assert_eq!(QuotaWindowKind::classify(1440), Some(QuotaWindowKind::Weekly));
-    assert_eq!(QuotaWindowKind::classify(1439), Some(QuotaWindowKind::FiveHour));
-    assert_eq!(QuotaWindowKind::classify(60), Some(QuotaWindowKind::FiveHour));
+    assert_eq!(
+        QuotaWindowKind::classify(1440),
+        Some(QuotaWindowKind::Weekly)
+    );
+    assert_eq!(
+        QuotaWindowKind::classify(1439),
+        Some(QuotaWindowKind::FiveHour)
+    );
+    assert_eq!(
+        QuotaWindowKind::classify(60),
+        Some(QuotaWindowKind::FiveHour)
+    );
     assert_eq!(QuotaWindowKind::classify(59), Some(QuotaWindowKind::Short));
     assert_eq!(QuotaWindowKind::classify(1), Some(QuotaWindowKind::Short));
     assert_eq!(QuotaWindowKind::classify(0), None);
@@ -62,7 +78,10 @@ fn a_window_needs_both_used_percent_and_a_positive_length() {
         ("x-codex-primary-window-minutes", "15"),
     ]);
     let obs = from_headers(&h, NOW).unwrap();
-    assert!(!obs.is_authoritative(), "a short window alone is display-only");
+    assert!(
+        !obs.is_authoritative(),
+        "a short window alone is display-only"
+    );
     assert_eq!(obs.windows.len(), 1);
     assert_eq!(obs.window(QuotaWindowKind::Short).unwrap().reset_at, None);
 }
@@ -92,7 +111,10 @@ fn credits_flags_accept_any_case_and_digits() {
     let c = obs.credits.unwrap();
     assert_eq!((c.has_credits, c.unlimited), (Some(true), Some(false)));
     assert_eq!(c.balance.as_deref(), Some("12.50"));
-    assert_eq!(obs.limit_reached_type.as_deref(), Some("rate_limit_reached"));
+    assert_eq!(
+        obs.limit_reached_type.as_deref(),
+        Some("rate_limit_reached")
+    );
     assert!(from_headers(&HeaderMap::new(), NOW).is_none());
 }
 

@@ -33,13 +33,15 @@ pub fn rollups_of(rows: &[NewUsageLog]) -> Vec<UsageRollup> {
     }
     cells
         .into_iter()
-        .map(|((granularity, dimension, bucket_start, key), totals)| UsageRollup {
-            granularity,
-            dimension,
-            bucket_start,
-            key,
-            totals,
-        })
+        .map(
+            |((granularity, dimension, bucket_start, key), totals)| UsageRollup {
+                granularity,
+                dimension,
+                bucket_start,
+                key,
+                totals,
+            },
+        )
         .collect()
 }
 
@@ -70,14 +72,27 @@ mod tests {
         let find = |g, d, bucket, key: &str| {
             cells
                 .iter()
-                .find(|c| c.granularity == g && c.dimension == d && c.bucket_start == bucket && c.key == key)
+                .find(|c| {
+                    c.granularity == g
+                        && c.dimension == d
+                        && c.bucket_start == bucket
+                        && c.key == key
+                })
                 .map(|c| c.totals)
         };
         let a = find(RollupGranularity::Hour, RollupDimension::Model, day0, "a").unwrap();
-        assert_eq!((a.requests, a.errors, a.input_tokens, a.duration_ms_sum), (2, 1, 20, 200));
+        assert_eq!(
+            (a.requests, a.errors, a.input_tokens, a.duration_ms_sum),
+            (2, 1, 20, 200)
+        );
         let day = find(RollupGranularity::Day, RollupDimension::ApiKey, day0, "").unwrap();
         assert_eq!(day.requests, 1, "no key is its own cell");
-        assert_eq!(find(RollupGranularity::Day, RollupDimension::Account, day0, "").unwrap().requests, 3);
+        assert_eq!(
+            find(RollupGranularity::Day, RollupDimension::Account, day0, "")
+                .unwrap()
+                .requests,
+            3
+        );
         // 2 hour buckets × (2 models + 2 keys + 1 account) − overlaps, and 1 day × (2 + 2 + 1).
         assert_eq!(cells.len(), 2 + 2 + 2 + 5);
     }

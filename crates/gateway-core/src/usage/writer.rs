@@ -55,7 +55,10 @@ pub(super) async fn run(
     }
     flush(&recorder, store.as_ref(), &mut buf).await;
     if !buf.is_empty() {
-        tracing::error!(rows = buf.len(), "usage rows lost at shutdown: the database write failed");
+        tracing::error!(
+            rows = buf.len(),
+            "usage rows lost at shutdown: the database write failed"
+        );
         recorder.count_dropped(buf.len());
     }
 }

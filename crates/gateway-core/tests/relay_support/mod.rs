@@ -35,13 +35,31 @@ pub async fn setup_with(n: usize, tweak: impl FnOnce(&mut gateway_core::config::
     .await;
     let http = reqwest::Client::new();
     let accounts = mock.seed_accounts(n);
-    let mut relay = Relay { gw, mock, http, key: String::new(), accounts };
+    let mut relay = Relay {
+        gw,
+        mock,
+        http,
+        key: String::new(),
+        accounts,
+    };
     if n > 0 {
-        let tokens: Vec<&str> = relay.accounts.iter().map(|a| a.refresh_token.as_str()).collect();
-        let (status, body) = relay.admin(reqwest::Method::POST, "/accounts", json!({"refresh_token": tokens.join("\n")})).await;
+        let tokens: Vec<&str> = relay
+            .accounts
+            .iter()
+            .map(|a| a.refresh_token.as_str())
+            .collect();
+        let (status, body) = relay
+            .admin(
+                reqwest::Method::POST,
+                "/accounts",
+                json!({"refresh_token": tokens.join("\n")}),
+            )
+            .await;
         assert!(status.is_success(), "import failed: {status} {body}");
     }
-    let (status, created) = relay.admin(reqwest::Method::POST, "/keys", json!({"name": "test"})).await;
+    let (status, created) = relay
+        .admin(reqwest::Method::POST, "/keys", json!({"name": "test"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     relay.key = created["key"].as_str().unwrap().to_owned();
     relay.mock.clear_request_log();
@@ -53,8 +71,16 @@ impl Relay {
         format!("{}{path}", self.gw.base_url)
     }
 
-    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
-        let mut req = self.http.request(method.clone(), self.url(&format!("/api/admin{path}"))).header("x-admin-key", ADMIN_SECRET);
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method.clone(), self.url(&format!("/api/admin{path}")))
+            .header("x-admin-key", ADMIN_SECRET);
         if method != reqwest::Method::GET && method != reqwest::Method::DELETE {
             req = req.json(&body);
         }
@@ -63,12 +89,25 @@ impl Relay {
     }
 
     /// POST with the client key as a bearer token; returns status, headers and the raw body.
-    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
         self.post_with(path, body, &[]).await
     }
 
-    pub async fn post_with(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> (StatusCode, reqwest::header::HeaderMap, String) {
-        let mut req = self.http.post(self.url(path)).bearer_auth(&self.key).json(body);
+    pub async fn post_with(
+        &self,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let mut req = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(&self.key)
+            .json(body);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -114,7 +153,10 @@ pub fn sse_events(body: &str) -> Vec<Event> {
                     data.push(v.strip_prefix(' ').unwrap_or(v).to_owned());
                 }
             }
-            (!data.is_empty()).then(|| Event { name, data: data.join("\n") })
+            (!data.is_empty()).then(|| Event {
+                name,
+                data: data.join("\n"),
+            })
         })
         .collect()
 }

@@ -75,13 +75,13 @@ export function AccountsTable({ accounts, selected, onToggle, onToggleAll, onAct
                 <td>
                   <QuotaBar label="7d" window={q.sevenDay} />
                 </td>
-                <td>{tierOf(a) ?? '—'}</td>
+                <td>{tierOf(a) ? t(`scheduler.tier.${tierOf(a)}`, { defaultValue: tierOf(a) }) : '—'}</td>
                 <td>{fmtNumber(scoreOf(a), 1)}</td>
                 <td>
                   {a.in_flight}
                   {a.max_concurrency ? ` / ${a.max_concurrency}` : ''}
                 </td>
-                <td className="error-cell" title={lastError ?? undefined}>
+                <td className={lastError ? 'error-cell' : 'muted'} title={lastError ?? undefined}>
                   {lastError ?? '—'}
                 </td>
                 <td className="actions">

@@ -7,6 +7,8 @@ const TONE: Record<string, string> = {
   disabled: 'muted',
   deleted: 'muted',
   reauth_required: 'bad',
+  cooling: 'warn',
+  quota_paused: 'warn',
 };
 
 export function StatusBadge({ status, reason }: { status: string; reason?: string | null }) {

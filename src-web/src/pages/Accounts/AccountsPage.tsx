@@ -10,7 +10,7 @@ import { ErrorBanner } from '../../components/common/ErrorBanner';
 import { Loading } from '../../components/common/Loading';
 import { Modal } from '../../components/common/Modal';
 import { Pager } from '../../components/common/Pager';
-import { useAccountAction, useAccounts, useAccountTest, useBatch } from '../../hooks/useAccounts';
+import { useAccountAction, useAccountsWithBoard, useAccountTest, useBatch } from '../../hooks/useAccounts';
 
 const PAGE_SIZE = 50;
 
@@ -32,7 +32,7 @@ export function AccountsPage() {
     enabled: filter === 'enabled' ? true : filter === 'disabled' ? false : undefined,
     state: filter === 'reauth_required' ? 'reauth_required' : undefined,
   };
-  const list = useAccounts(query);
+  const { list, data } = useAccountsWithBoard(query);
   const action = useAccountAction();
   const batch = useBatch();
   const test = useAccountTest();
@@ -93,10 +93,10 @@ export function AccountsPage() {
       {list.isLoading ? (
         <Loading />
       ) : (
-        list.data && (
+        data && (
           <>
-            <AccountsTable accounts={list.data.accounts} selected={selected} onToggle={toggle} onToggleAll={toggleAll} onAction={onAction} busyId={action.isPending ? action.variables?.id : null} />
-            <Pager page={page} pageSize={PAGE_SIZE} total={list.data.total} onPage={setPage} />
+            <AccountsTable accounts={data.accounts} selected={selected} onToggle={toggle} onToggleAll={toggleAll} onAction={onAction} busyId={action.isPending ? action.variables?.id : null} />
+            <Pager page={page} pageSize={PAGE_SIZE} total={data.total} onPage={setPage} />
           </>
         )
       )}

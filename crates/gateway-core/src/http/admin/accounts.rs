@@ -27,11 +27,18 @@ pub struct ListQuery {
     state: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<Value>, AdminError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, AdminError> {
     let credential_state = match q.state.as_deref() {
         None | Some("") => None,
         Some(s) => Some(CredentialState::parse(s).ok_or_else(|| {
-            AdminError::new(StatusCode::BAD_REQUEST, "invalid_query", "state must be active or reauth_required")
+            AdminError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "state must be active or reauth_required",
+            )
         })?),
     };
     let filter = AccountFilter {
@@ -50,7 +57,10 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> 
     })))
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AdminError> {
     let (account, events) = accounts::get(&state, id).await?;
     Ok(Json(json!({ "account": account, "events": events })))
 }
@@ -65,14 +75,22 @@ pub async fn update(
     Ok(Json(json!({ "account": account })))
 }
 
-pub async fn delete(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AdminError> {
     accounts::delete(&state, id).await?;
     Ok(Json(json!({ "message": "account deleted" })))
 }
 
-pub async fn refresh(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
+pub async fn refresh(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AdminError> {
     let account = accounts::refresh_now(&state, id).await?;
-    Ok(Json(json!({ "message": "account refreshed", "account": account })))
+    Ok(Json(
+        json!({ "message": "account refreshed", "account": account }),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -87,19 +105,60 @@ pub async fn enable(
     body: Option<Json<EnableBody>>,
 ) -> Result<Json<Value>, AdminError> {
     let enabled = body.and_then(|Json(b)| b.enabled).unwrap_or(true);
-    set(&state, id, AccountUpdate { enabled: Some(enabled), ..AccountUpdate::default() }).await
+    set(
+        &state,
+        id,
+        AccountUpdate {
+            enabled: Some(enabled),
+            ..AccountUpdate::default()
+        },
+    )
+    .await
 }
 
-pub async fn disable(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
-    set(&state, id, AccountUpdate { enabled: Some(false), ..AccountUpdate::default() }).await
+pub async fn disable(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AdminError> {
+    set(
+        &state,
+        id,
+        AccountUpdate {
+            enabled: Some(false),
+            ..AccountUpdate::default()
+        },
+    )
+    .await
 }
 
-pub async fn pause(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
-    set(&state, id, AccountUpdate { paused: Some(true), ..AccountUpdate::default() }).await
+pub async fn pause(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AdminError> {
+    set(
+        &state,
+        id,
+        AccountUpdate {
+            paused: Some(true),
+            ..AccountUpdate::default()
+        },
+    )
+    .await
 }
 
-pub async fn resume(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
-    set(&state, id, AccountUpdate { paused: Some(false), ..AccountUpdate::default() }).await
+pub async fn resume(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AdminError> {
+    set(
+        &state,
+        id,
+        AccountUpdate {
+            paused: Some(false),
+            ..AccountUpdate::default()
+        },
+    )
+    .await
 }
 
 async fn set(state: &AppState, id: i64, update: AccountUpdate) -> Result<Json<Value>, AdminError> {
@@ -107,10 +166,17 @@ async fn set(state: &AppState, id: i64, update: AccountUpdate) -> Result<Json<Va
     Ok(Json(json!({ "account": account })))
 }
 
-pub async fn auth_json(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, AdminError> {
+pub async fn auth_json(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AdminError> {
     let body = accounts::export_auth_json(&state, id).await?;
     let disposition = format!("attachment; filename=\"auth-{id}.json\"");
-    Ok(([(axum::http::header::CONTENT_DISPOSITION, disposition)], Json(body)).into_response())
+    Ok((
+        [(axum::http::header::CONTENT_DISPOSITION, disposition)],
+        Json(body),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,15 +191,30 @@ pub struct StreamQuery {
     stream: Option<bool>,
 }
 
-pub async fn batch_refresh(state: State<AppState>, q: Query<StreamQuery>, headers: HeaderMap, body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>) -> Result<Response, AdminError> {
+pub async fn batch_refresh(
+    state: State<AppState>,
+    q: Query<StreamQuery>,
+    headers: HeaderMap,
+    body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AdminError> {
     run_batch(state, q, headers, body, |_| BatchAction::Refresh).await
 }
 
-pub async fn batch_delete(state: State<AppState>, q: Query<StreamQuery>, headers: HeaderMap, body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>) -> Result<Response, AdminError> {
+pub async fn batch_delete(
+    state: State<AppState>,
+    q: Query<StreamQuery>,
+    headers: HeaderMap,
+    body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AdminError> {
     run_batch(state, q, headers, body, |_| BatchAction::Delete).await
 }
 
-pub async fn batch_update(state: State<AppState>, q: Query<StreamQuery>, headers: HeaderMap, body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>) -> Result<Response, AdminError> {
+pub async fn batch_update(
+    state: State<AppState>,
+    q: Query<StreamQuery>,
+    headers: HeaderMap,
+    body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AdminError> {
     run_batch(state, q, headers, body, BatchAction::Update).await
 }
 
@@ -146,7 +227,11 @@ async fn run_batch(
 ) -> Result<Response, AdminError> {
     let Json(body) = body.map_err(AdminError::from_json_rejection)?;
     if body.ids.is_empty() {
-        return Err(AdminError::new(StatusCode::BAD_REQUEST, "invalid_body", "ids must not be empty"));
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "ids must not be empty",
+        ));
     }
     let action = action(body.update);
     let (tx, rx) = mpsc::channel(64);
@@ -157,9 +242,13 @@ async fn run_batch(
         return Ok(progress_stream(rx).into_response());
     }
     drop(rx);
-    let done = handle
-        .await
-        .map_err(|e| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("batch failed: {e}")))?;
+    let done = handle.await.map_err(|e| {
+        AdminError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("batch failed: {e}"),
+        )
+    })?;
     Ok(Json(done).into_response())
 }
 
@@ -172,7 +261,11 @@ impl From<AccountError> for AdminError {
             AccountError::Secret(_) => (StatusCode::INTERNAL_SERVER_ERROR, "secret_unavailable"),
             AccountError::Store(e) => {
                 tracing::error!(error = %e, "account operation hit a store error");
-                return AdminError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the database is unavailable");
+                return AdminError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the database is unavailable",
+                );
             }
         };
         AdminError::new(status, code, err.to_string())

@@ -45,8 +45,15 @@ pub async fn create_refresh(
     body: JsonBody<RefreshTokenBody>,
 ) -> Result<Response, AdminError> {
     let Json(body) = body.map_err(AdminError::from_json_rejection)?;
-    let parsed = parse::parse_refresh_token_field(&body.refresh_token, body.name.as_deref()).map_err(import_error)?;
-    run(state, parsed, body.proxy_url, wants_stream(q.stream, &headers)).await
+    let parsed = parse::parse_refresh_token_field(&body.refresh_token, body.name.as_deref())
+        .map_err(import_error)?;
+    run(
+        state,
+        parsed,
+        body.proxy_url,
+        wants_stream(q.stream, &headers),
+    )
+    .await
 }
 
 pub async fn create_access(
@@ -56,8 +63,15 @@ pub async fn create_access(
     body: JsonBody<AccessTokenBody>,
 ) -> Result<Response, AdminError> {
     let Json(body) = body.map_err(AdminError::from_json_rejection)?;
-    let parsed = parse::parse_access_token_field(&body.access_token, body.name.as_deref()).map_err(import_error)?;
-    run(state, parsed, body.proxy_url, wants_stream(q.stream, &headers)).await
+    let parsed = parse::parse_access_token_field(&body.access_token, body.name.as_deref())
+        .map_err(import_error)?;
+    run(
+        state,
+        parsed,
+        body.proxy_url,
+        wants_stream(q.stream, &headers),
+    )
+    .await
 }
 
 /// Multipart fields: `file` (repeatable), `format` (`txt` | `json` | `at_txt` | `json_at`,
@@ -76,7 +90,10 @@ pub async fn import_file(
         match field.name().unwrap_or_default() {
             "file" | "files" => {
                 let filename = field.file_name().map(str::to_owned);
-                files.push((filename, field.bytes().await.map_err(multipart_error)?.to_vec()));
+                files.push((
+                    filename,
+                    field.bytes().await.map_err(multipart_error)?.to_vec(),
+                ));
             }
             "format" => format = Some(field.text().await.map_err(multipart_error)?),
             "proxy_url" => proxy_url = Some(field.text().await.map_err(multipart_error)?),
@@ -84,14 +101,22 @@ pub async fn import_file(
         }
     }
     if files.is_empty() {
-        return Err(AdminError::new(StatusCode::BAD_REQUEST, "missing_file", "no file in the upload (field `file`)"));
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "missing_file",
+            "no file in the upload (field `file`)",
+        ));
     }
     let mut combined = ImportParse::default();
     for (filename, bytes) in &files {
         let fmt = resolve_format(format.as_deref(), filename.as_deref())?;
         let parsed = parse::parse_import(fmt, bytes).map_err(|e| {
             let name = filename.as_deref().unwrap_or("upload");
-            AdminError::new(StatusCode::BAD_REQUEST, "unparseable_file", format!("{name}: {e}"))
+            AdminError::new(
+                StatusCode::BAD_REQUEST,
+                "unparseable_file",
+                format!("{name}: {e}"),
+            )
         })?;
         combined.entries.extend(parsed.entries);
         combined.errors.extend(parsed.errors);
@@ -100,10 +125,17 @@ pub async fn import_file(
     run(state, combined, proxy_url, wants_stream(q.stream, &headers)).await
 }
 
-fn resolve_format(explicit: Option<&str>, filename: Option<&str>) -> Result<ImportFormat, AdminError> {
+fn resolve_format(
+    explicit: Option<&str>,
+    filename: Option<&str>,
+) -> Result<ImportFormat, AdminError> {
     if let Some(f) = explicit.map(str::trim).filter(|f| !f.is_empty()) {
         return ImportFormat::parse(f).ok_or_else(|| {
-            AdminError::new(StatusCode::BAD_REQUEST, "invalid_format", "format must be txt, json, at_txt or json_at")
+            AdminError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_format",
+                "format must be txt, json, at_txt or json_at",
+            )
         });
     }
     Ok(match filename.and_then(|f| f.rsplit('.').next()) {
@@ -141,11 +173,20 @@ impl ProgressEvent {
     }
 }
 
-async fn run(state: AppState, parsed: ImportParse, proxy_url: Option<String>, stream: bool) -> Result<Response, AdminError> {
+async fn run(
+    state: AppState,
+    parsed: ImportParse,
+    proxy_url: Option<String>,
+    stream: bool,
+) -> Result<Response, AdminError> {
     let options = ImportOptions { proxy_url };
     if !stream {
         let summary = import::import(&state, parsed, &options, |_, _| {}).await?;
-        let status = if summary.success() == 0 && summary.failed > 0 { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        let status = if summary.success() == 0 && summary.failed > 0 {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
         return Ok((status, Json(json!(summary))).into_response());
     }
     let (tx, rx) = mpsc::channel(64);

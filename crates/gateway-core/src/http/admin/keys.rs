@@ -41,7 +41,9 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
-    let keys = api_keys::list(state.store().as_ref()).await.map_err(admin_error)?;
+    let keys = api_keys::list(state.store().as_ref())
+        .await
+        .map_err(admin_error)?;
     let keys: Vec<Value> = keys.iter().map(view).collect();
     Ok(Json(json!({ "keys": keys, "total": keys.len() })))
 }
@@ -54,7 +56,9 @@ pub async fn create(
     let Json(body) = body.map_err(bad_json)?;
     let supplied = body.key.clone().filter(|k| !k.trim().is_empty());
     let settings = settings_of(&body)?;
-    let (row, key) = api_keys::create(state.store().as_ref(), &api.keys, supplied, settings).await.map_err(admin_error)?;
+    let (row, key) = api_keys::create(state.store().as_ref(), &api.keys, supplied, settings)
+        .await
+        .map_err(admin_error)?;
     let mut out = view(&row);
     out["key"] = json!(key);
     Ok((StatusCode::CREATED, Json(out)).into_response())
@@ -68,10 +72,16 @@ pub async fn update(
 ) -> Result<Json<Value>, AdminError> {
     let Json(body) = body.map_err(bad_json)?;
     if body.key.is_some() {
-        return Err(AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", "a key's value cannot be changed; create a new key"));
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "a key's value cannot be changed; create a new key",
+        ));
     }
     let settings = settings_of(&body)?;
-    let row = api_keys::update(state.store().as_ref(), &api.keys, id, settings).await.map_err(admin_error)?;
+    let row = api_keys::update(state.store().as_ref(), &api.keys, id, settings)
+        .await
+        .map_err(admin_error)?;
     Ok(Json(view(&row)))
 }
 
@@ -80,14 +90,18 @@ pub async fn delete(
     Extension(api): Extension<Arc<PublicApi>>,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AdminError> {
-    api_keys::delete(state.store().as_ref(), &api.keys, id).await.map_err(admin_error)?;
+    api_keys::delete(state.store().as_ref(), &api.keys, id)
+        .await
+        .map_err(admin_error)?;
     Ok(Json(json!({ "ok": true })))
 }
 
 fn settings_of(body: &KeyBody) -> Result<KeySettings, AdminError> {
     let expires_at = match (&body.expires_at, body.expires_in_days) {
         (Some(value), _) => Some(expiry_ms(value)?),
-        (None, Some(days)) if days > 0 => Some(Some(crate::service::now_ms() + days.saturating_mul(86_400_000))),
+        (None, Some(days)) if days > 0 => Some(Some(
+            crate::service::now_ms() + days.saturating_mul(86_400_000),
+        )),
         (None, Some(_)) => Some(None),
         (None, None) => None,
     };
@@ -103,12 +117,23 @@ fn settings_of(body: &KeyBody) -> Result<KeySettings, AdminError> {
 }
 
 fn expiry_ms(value: &Value) -> Result<Option<i64>, AdminError> {
-    let invalid = || AdminError::new(StatusCode::BAD_REQUEST, "invalid_expires_at", "expires_at must be RFC 3339, unix time or null");
+    let invalid = || {
+        AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_expires_at",
+            "expires_at must be RFC 3339, unix time or null",
+        )
+    };
     match value {
         Value::Null => Ok(None),
         Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => parse_rfc3339(s).map(|secs| Some(secs.saturating_mul(1000))).ok_or_else(invalid),
-        Value::Number(n) => n.as_i64().map(|n| Some(unix_seconds_from_number(n).saturating_mul(1000))).ok_or_else(invalid),
+        Value::String(s) => parse_rfc3339(s)
+            .map(|secs| Some(secs.saturating_mul(1000)))
+            .ok_or_else(invalid),
+        Value::Number(n) => n
+            .as_i64()
+            .map(|n| Some(unix_seconds_from_number(n).saturating_mul(1000)))
+            .ok_or_else(invalid),
         _ => Err(invalid()),
     }
 }
@@ -138,12 +163,24 @@ fn bad_json(rejection: axum::extract::rejection::JsonRejection) -> AdminError {
 
 fn admin_error(err: ApiKeyError) -> AdminError {
     match err {
-        ApiKeyError::Invalid(message) => AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", message),
-        ApiKeyError::NotFound => AdminError::new(StatusCode::NOT_FOUND, "not_found", "no such API key"),
-        ApiKeyError::Conflict => AdminError::new(StatusCode::CONFLICT, "key_exists", "an API key with this value already exists"),
+        ApiKeyError::Invalid(message) => {
+            AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+        }
+        ApiKeyError::NotFound => {
+            AdminError::new(StatusCode::NOT_FOUND, "not_found", "no such API key")
+        }
+        ApiKeyError::Conflict => AdminError::new(
+            StatusCode::CONFLICT,
+            "key_exists",
+            "an API key with this value already exists",
+        ),
         ApiKeyError::Store(e) => {
             tracing::error!(error = %e, "API key store operation failed");
-            AdminError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the database is unavailable")
+            AdminError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the database is unavailable",
+            )
         }
     }
 }

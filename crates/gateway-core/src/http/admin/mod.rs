@@ -5,11 +5,13 @@ mod accounts;
 mod accounts_import;
 mod auth;
 mod bootstrap;
-mod oauth;
 mod keys;
+mod oauth;
 mod ops;
-mod stats;
+mod scheduler;
+mod settings;
 mod sse;
+mod stats;
 mod usage;
 
 use axum::extract::DefaultBodyLimit;
@@ -28,7 +30,10 @@ const IMPORT_BODY_LIMIT: usize = 200 * 1024 * 1024;
 pub fn router(state: AppState) -> Router<AppState> {
     let protected = Router::new()
         .route("/ping", get(auth::ping))
-        .route("/accounts", get(accounts::list).post(accounts_import::create_refresh))
+        .route(
+            "/accounts",
+            get(accounts::list).post(accounts_import::create_refresh),
+        )
         .route("/accounts/at", post(accounts_import::create_access))
         .route(
             "/accounts/import",
@@ -39,7 +44,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/accounts/batch-update", post(accounts::batch_update))
         .route(
             "/accounts/{id}",
-            get(accounts::get).patch(accounts::update).delete(accounts::delete),
+            get(accounts::get)
+                .patch(accounts::update)
+                .delete(accounts::delete),
         )
         .route("/accounts/{id}/refresh", post(accounts::refresh))
         .route("/accounts/{id}/enable", post(accounts::enable))
@@ -47,17 +54,25 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/accounts/{id}/pause", post(accounts::pause))
         .route("/accounts/{id}/resume", post(accounts::resume))
         .route("/accounts/{id}/auth-json", get(accounts::auth_json))
+        .route("/accounts/{id}/pin", post(scheduler::pin))
+        .route("/accounts/pin", axum::routing::delete(scheduler::unpin))
+        .route("/scheduler/board", get(scheduler::board))
+        .route("/scheduler/traces", get(scheduler::traces))
         .route("/oauth/generate-auth-url", post(oauth::generate_auth_url))
         .route("/oauth/exchange-code", post(oauth::exchange_code))
         .route("/oauth/poll-callback", get(oauth::poll_callback))
         .route("/keys", get(keys::list).post(keys::create))
-        .route("/keys/{id}", axum::routing::patch(keys::update).delete(keys::delete))
+        .route(
+            "/keys/{id}",
+            axum::routing::patch(keys::update).delete(keys::delete),
+        )
         .route("/stats", get(stats::stats))
         .route("/usage/stats", get(usage::stats))
         .route("/usage/chart-data", get(usage::chart_data))
         .route("/usage/logs", get(usage::logs).delete(usage::clear))
         .route("/usage/logs/export", get(usage::export))
         .route("/ops/overview", get(ops::overview))
+        .route("/settings", get(settings::get).put(settings::put))
         .route_layer(middleware::from_fn_with_state(state, auth::require_admin));
     Router::new()
         .route("/bootstrap-status", get(bootstrap::status))

@@ -23,9 +23,14 @@ pub struct StartBody {
     listen: Option<bool>,
 }
 
-pub async fn generate_auth_url(State(state): State<AppState>, body: Option<Json<StartBody>>) -> Result<Json<Value>, AdminError> {
+pub async fn generate_auth_url(
+    State(state): State<AppState>,
+    body: Option<Json<StartBody>>,
+) -> Result<Json<Value>, AdminError> {
     let body = body.map(|Json(b)| b).unwrap_or_default();
-    let listen = body.listen.unwrap_or_else(|| state.config().bind.is_loopback());
+    let listen = body
+        .listen
+        .unwrap_or_else(|| state.config().bind.is_loopback());
     let started = login::start(&state, body.redirect_uri, body.proxy_url, listen).await?;
     Ok(Json(json!(started)))
 }
@@ -39,7 +44,10 @@ pub struct ExchangeBody {
     callback_url: Option<String>,
 }
 
-pub async fn exchange_code(State(state): State<AppState>, body: JsonBody<ExchangeBody>) -> Result<Json<Value>, AdminError> {
+pub async fn exchange_code(
+    State(state): State<AppState>,
+    body: JsonBody<ExchangeBody>,
+) -> Result<Json<Value>, AdminError> {
     let Json(body) = body.map_err(AdminError::from_json_rejection)?;
     let pasted = match (body.callback_url, body.code) {
         (Some(url), _) if !url.trim().is_empty() => url,
@@ -51,11 +59,17 @@ pub async fn exchange_code(State(state): State<AppState>, body: JsonBody<Exchang
             None => code,
         },
         _ => {
-            return Err(AdminError::new(StatusCode::BAD_REQUEST, "invalid_body", "send callback_url, or code (and state)"));
+            return Err(AdminError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "send callback_url, or code (and state)",
+            ));
         }
     };
     let account = login::exchange(&state, &body.session_id, &pasted).await?;
-    Ok(Json(json!({ "message": "account added", "account": account })))
+    Ok(Json(
+        json!({ "message": "account added", "account": account }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,7 +77,10 @@ pub struct PollQuery {
     session_id: String,
 }
 
-pub async fn poll_callback(State(state): State<AppState>, Query(q): Query<PollQuery>) -> Result<Json<Value>, AdminError> {
+pub async fn poll_callback(
+    State(state): State<AppState>,
+    Query(q): Query<PollQuery>,
+) -> Result<Json<Value>, AdminError> {
     let status = login::poll(&state, &q.session_id).await?;
     Ok(Json(json!(status)))
 }

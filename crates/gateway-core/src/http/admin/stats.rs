@@ -11,6 +11,8 @@ use crate::state::AppState;
 use crate::usage::ops::{self, DashboardStats};
 
 pub async fn stats(State(state): State<AppState>) -> Result<Json<DashboardStats>, AdminError> {
-    let stats = ops::dashboard_stats(&state, now_ms()).await.map_err(store_error)?;
+    let stats = ops::dashboard_stats(&state, now_ms())
+        .await
+        .map_err(store_error)?;
     Ok(Json(stats))
 }

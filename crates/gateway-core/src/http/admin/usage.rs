@@ -25,7 +25,9 @@ const EXPORT_MAX_ROWS: usize = 100_000;
 
 type Params = Query<HashMap<String, String>>;
 
-pub async fn stats(State(state): State<AppState>) -> Result<Json<analytics::UsageStats>, AdminError> {
+pub async fn stats(
+    State(state): State<AppState>,
+) -> Result<Json<analytics::UsageStats>, AdminError> {
     let stats = analytics::usage_stats(state.store().as_ref(), state.usage(), now_ms())
         .await
         .map_err(store_error)?;
@@ -45,11 +47,22 @@ pub async fn chart_data(
     Ok(Json(data))
 }
 
-pub async fn logs(State(state): State<AppState>, Query(q): Params) -> Result<Json<Value>, AdminError> {
+pub async fn logs(
+    State(state): State<AppState>,
+    Query(q): Params,
+) -> Result<Json<Value>, AdminError> {
     let filter = filter_of(&q)?;
-    let page = state.store().list_usage(&filter).await.map_err(store_error)?;
+    let page = state
+        .store()
+        .list_usage(&filter)
+        .await
+        .map_err(store_error)?;
     let items: Vec<LogItem> = page.items.iter().map(LogItem::from).collect();
-    let page_size = if filter.page_size <= 0 { crate::store::DEFAULT_PAGE_SIZE } else { filter.page_size.min(MAX_PAGE_SIZE) };
+    let page_size = if filter.page_size <= 0 {
+        crate::store::DEFAULT_PAGE_SIZE
+    } else {
+        filter.page_size.min(MAX_PAGE_SIZE)
+    };
     Ok(Json(json!({
         "items": items,
         "total": page.total,
@@ -58,7 +71,10 @@ pub async fn logs(State(state): State<AppState>, Query(q): Params) -> Result<Jso
     })))
 }
 
-pub async fn export(State(state): State<AppState>, Query(q): Params) -> Result<Response, AdminError> {
+pub async fn export(
+    State(state): State<AppState>,
+    Query(q): Params,
+) -> Result<Response, AdminError> {
     let mut filter = filter_of(&q)?;
     // Pin the window's end so rows arriving during the export cannot shift the pages.
     filter.end.get_or_insert(now_ms() + 1);
@@ -67,26 +83,40 @@ pub async fn export(State(state): State<AppState>, Query(q): Params) -> Result<R
     let mut rows = 0usize;
     for page_no in 1.. {
         filter.page = page_no;
-        let page = state.store().list_usage(&filter).await.map_err(store_error)?;
+        let page = state
+            .store()
+            .list_usage(&filter)
+            .await
+            .map_err(store_error)?;
         for log in &page.items {
             csv_row(&mut csv, log);
         }
         rows += page.items.len();
-        if page.items.len() < usize::try_from(MAX_PAGE_SIZE).unwrap_or(0) || rows >= EXPORT_MAX_ROWS {
+        if page.items.len() < usize::try_from(MAX_PAGE_SIZE).unwrap_or(0) || rows >= EXPORT_MAX_ROWS
+        {
             break;
         }
     }
     let headers = [
         (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-        (header::CONTENT_DISPOSITION, "attachment; filename=\"usage-logs.csv\""),
+        (
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"usage-logs.csv\"",
+        ),
     ];
     Ok((headers, csv).into_response())
 }
 
 /// `DELETE /usage/logs`: all raw rows, or those before `before`; `rollups=true` also clears
 /// the rollups (the 7d/30d charts and all-time totals).
-pub async fn clear(State(state): State<AppState>, Query(q): Params) -> Result<Json<Value>, AdminError> {
-    let before = q.get("before").map(|v| parse_time("before", v)).transpose()?;
+pub async fn clear(
+    State(state): State<AppState>,
+    Query(q): Params,
+) -> Result<Json<Value>, AdminError> {
+    let before = q
+        .get("before")
+        .map(|v| parse_time("before", v))
+        .transpose()?;
     let store = state.store().as_ref();
     let deleted = match before {
         Some(before) => store.delete_usage_before(before).await,
@@ -161,13 +191,17 @@ impl<'a> From<&'a UsageLog> for LogItem<'a> {
             first_token_ms: r.first_token_ms,
             duration_ms: r.duration_ms,
             attempts: r.attempts,
-            trace: r.trace.as_deref().map(|t| serde_json::from_str(t).unwrap_or_else(|_| json!(t))),
+            trace: r
+                .trace
+                .as_deref()
+                .map(|t| serde_json::from_str(t).unwrap_or_else(|_| json!(t))),
             user_agent: r.user_agent.as_deref(),
         }
     }
 }
 
-const CSV_HEADER: &str = "id,created_at,request_id,api_key_id,account_id,endpoint,model,requested_model,\
+const CSV_HEADER: &str =
+    "id,created_at,request_id,api_key_id,account_id,endpoint,model,requested_model,\
 effective_model,stream,status_code,error_kind,input_tokens,cached_tokens,output_tokens,\
 reasoning_tokens,total_tokens,first_token_ms,duration_ms,attempts,user_agent\n";
 
@@ -203,7 +237,11 @@ fn csv_row(out: &mut String, log: &UsageLog) {
 /// RFC 4180 quoting, plus a leading `'` on text a spreadsheet would run as a formula
 /// (client-controlled fields such as the user agent end up in this file).
 fn csv_text(v: &str) -> String {
-    let guarded = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_owned() };
+    let guarded = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
+    };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
@@ -215,14 +253,21 @@ fn filter_of(q: &HashMap<String, String>) -> Result<UsageFilter, AdminError> {
     let text = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let int = |k: &'static str| -> Result<Option<i64>, AdminError> {
         text(k)
-            .map(|v| v.parse().map_err(|_| invalid(format!("{k} {v:?} is not an integer"))))
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| invalid(format!("{k} {v:?} is not an integer")))
+            })
             .transpose()
     };
     let success = match text("status") {
         None | Some("all") => None,
         Some("success") => Some(true),
         Some("errors" | "error") => Some(false),
-        Some(other) => return Err(invalid(format!("status {other:?} is not all, success or errors"))),
+        Some(other) => {
+            return Err(invalid(format!(
+                "status {other:?} is not all, success or errors"
+            )))
+        }
     };
     let stream = match text("stream") {
         None | Some("all") => None,
@@ -260,5 +305,9 @@ fn invalid(message: String) -> AdminError {
 
 pub(super) fn store_error(err: StoreError) -> AdminError {
     tracing::error!(error = %err, "usage admin API: store error");
-    AdminError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the database is unavailable")
+    AdminError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "store_unavailable",
+        "the database is unavailable",
+    )
 }

@@ -4,7 +4,6 @@
 //! `count_tokens` are exempt from the limits but still need a key.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap};
@@ -40,7 +39,16 @@ pub async fn require_api_key(
     let presented = presented_key(req.headers());
     let now_ms = crate::service::now_ms();
     let allow_anonymous = state.config().allow_anonymous;
-    let caller = match api.keys.authenticate(state.store().as_ref(), presented.as_deref(), allow_anonymous, now_ms).await {
+    let caller = match api
+        .keys
+        .authenticate(
+            state.store().as_ref(),
+            presented.as_deref(),
+            allow_anonymous,
+            now_ms,
+        )
+        .await
+    {
         Ok(caller) => caller,
         Err(err) => return ApiError::from(err).render(flavor),
     };
@@ -48,7 +56,7 @@ pub async fn require_api_key(
     let exempt = path.ends_with("/models") || path.ends_with("/count_tokens");
     let mut slot = KeySlot::default();
     if !exempt {
-        match limit(&state, &api, &caller) {
+        match limit(&state, &api, &caller).await {
             Ok(held) => slot = held,
             Err(err) => return err.render(flavor),
         }
@@ -58,20 +66,34 @@ pub async fn require_api_key(
     next.run(req).await
 }
 
-fn limit(state: &AppState, api: &PublicApi, caller: &Authenticated) -> Result<KeySlot, ApiError> {
-    let now = Instant::now();
-    api.limits.check_global(state.runtime_settings().global_rpm, now)?;
+async fn limit(
+    state: &AppState,
+    api: &PublicApi,
+    caller: &Authenticated,
+) -> Result<KeySlot, ApiError> {
+    let cache = state.cache().as_ref();
+    api.limits
+        .check_global(cache, state.runtime_settings().global_rpm)
+        .await?;
     let Authenticated::Key(key) = caller else {
         return Ok(KeySlot::default());
     };
-    api.limits.check_key_rpm(key.id, key.rpm, now)?;
-    let slot = api.limits.acquire_slot(key.id, key.max_concurrency)?;
-    Ok(KeySlot { _slot: Some(Arc::new(slot)) })
+    api.limits.check_key_rpm(cache, key.id, key.rpm).await?;
+    let slot = api
+        .limits
+        .acquire_slot(state.pool().leases(state), key.id, key.max_concurrency)
+        .await?;
+    Ok(KeySlot {
+        _slot: Some(Arc::new(slot)),
+    })
 }
 
 /// `Authorization: Bearer`, then `x-api-key`, then `anthropic-auth-token`; first present wins.
 fn presented_key(headers: &HeaderMap) -> Option<String> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let auth = auth.trim();
         let token = match auth.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),

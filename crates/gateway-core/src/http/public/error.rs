@@ -43,12 +43,12 @@ pub struct ApiError {
     pub openai_type: &'static str,
     pub code: Option<String>,
     pub message: String,
-    pub param: Option<String>,
+    pub param: Option<Box<str>>,
     /// Overrides the status-derived Anthropic type (e.g. `overloaded_error` on 503).
     pub anthropic_type: Option<&'static str>,
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     /// Extra fields of the OpenAI error object (`resets_at`, `resets_in_seconds`).
-    pub extra: Map<String, Value>,
+    pub extra: Option<Box<Map<String, Value>>>,
 }
 
 impl ApiError {
@@ -61,7 +61,7 @@ impl ApiError {
             param: None,
             anthropic_type: None,
             retry_after: None,
-            extra: Map::new(),
+            extra: None,
         }
     }
 
@@ -71,7 +71,7 @@ impl ApiError {
     }
 
     fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs.max(1));
+        self.retry_after = Some(u32::try_from(secs).unwrap_or(u32::MAX).max(1));
         self
     }
 
@@ -89,18 +89,21 @@ impl ApiError {
             Flavor::OpenAi => {
                 let mut error = json!({"message": self.message, "type": self.openai_type, "code": self.code, "param": self.param});
                 if let Some(obj) = error.as_object_mut() {
-                    obj.extend(self.extra);
+                    obj.extend(self.extra.map(|extra| *extra).unwrap_or_default());
                 }
                 json!({ "error": error })
             }
             Flavor::Anthropic => {
-                let kind = self.anthropic_type.unwrap_or_else(|| anthropic_error_type_for_status(self.status.as_u16()));
+                let kind = self
+                    .anthropic_type
+                    .unwrap_or_else(|| anthropic_error_type_for_status(self.status.as_u16()));
                 json!({"type": "error", "error": {"type": kind, "message": self.message}})
             }
         };
         let mut resp = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
-            resp.headers_mut().insert("retry-after", HeaderValue::from(secs));
+            resp.headers_mut()
+                .insert("retry-after", HeaderValue::from(secs));
         }
         resp
     }
@@ -110,13 +113,25 @@ impl From<KeyAuthError> for ApiError {
     fn from(err: KeyAuthError) -> Self {
         let message = err.to_string();
         match err {
-            KeyAuthError::Missing => Self::new(StatusCode::UNAUTHORIZED, "missing_api_key", message),
-            KeyAuthError::Invalid => Self::new(StatusCode::UNAUTHORIZED, "invalid_api_key", message),
-            KeyAuthError::Expired | KeyAuthError::Disabled => Self::new(StatusCode::UNAUTHORIZED, "invalid_auth", message),
-            KeyAuthError::QuotaExhausted => Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_reached", message),
-            KeyAuthError::NotConfigured | KeyAuthError::Store => {
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", message).typed("server_error").anthropic("api_error")
+            KeyAuthError::Missing => {
+                Self::new(StatusCode::UNAUTHORIZED, "missing_api_key", message)
             }
+            KeyAuthError::Invalid => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_api_key", message)
+            }
+            KeyAuthError::Expired | KeyAuthError::Disabled => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_auth", message)
+            }
+            KeyAuthError::QuotaExhausted => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_reached", message)
+            }
+            KeyAuthError::NotConfigured | KeyAuthError::Store => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                message,
+            )
+            .typed("server_error")
+            .anthropic("api_error"),
         }
     }
 }
@@ -126,21 +141,32 @@ impl From<LimitRefusal> for ApiError {
         match refusal {
             LimitRefusal::GlobalRpm { retry_after } | LimitRefusal::KeyRpm { retry_after } => {
                 let message = format!("Too many requests; try again in {retry_after} s");
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_exceeded", message).retry_after(retry_after)
+                Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limit_exceeded",
+                    message,
+                )
+                .retry_after(retry_after)
             }
-            LimitRefusal::KeyConcurrency => {
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "concurrency_limit_exceeded", "Too many concurrent requests for this API key")
-                    .retry_after(1)
-            }
+            LimitRefusal::KeyConcurrency => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "concurrency_limit_exceeded",
+                "Too many concurrent requests for this API key",
+            )
+            .retry_after(1),
         }
     }
 }
 
 impl From<ProtocolError> for ApiError {
     fn from(err: ProtocolError) -> Self {
-        let mut api = Self::new(StatusCode::BAD_REQUEST, err.code().unwrap_or("invalid_request"), err.to_string());
+        let mut api = Self::new(
+            StatusCode::BAD_REQUEST,
+            err.code().unwrap_or("invalid_request"),
+            err.to_string(),
+        );
         api.code = err.code().map(str::to_owned);
-        api.param = err.param().map(str::to_owned);
+        api.param = err.param().map(Box::from);
         api
     }
 }
@@ -149,46 +175,79 @@ impl From<RelayError> for ApiError {
     fn from(err: RelayError) -> Self {
         match err {
             RelayError::Protocol(e) => e.into(),
-            RelayError::ModelNotAllowed(model) => {
-                Self::new(StatusCode::FORBIDDEN, "model_not_allowed", format!("This API key may not use model {model}"))
-            }
+            RelayError::ModelNotAllowed(model) => Self::new(
+                StatusCode::FORBIDDEN,
+                "model_not_allowed",
+                format!("This API key may not use model {model}"),
+            ),
             RelayError::Pool(e) => pool_error(&e),
             RelayError::Upstream(e) => upstream_error(&e),
             RelayError::Stream(f) => stream_failure(&f),
-            RelayError::Misconfigured(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "The gateway's upstream is misconfigured")
-                .typed("server_error")
-                .anthropic("api_error"),
+            RelayError::Misconfigured(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "The gateway's upstream is misconfigured",
+            )
+            .typed("server_error")
+            .anthropic("api_error"),
         }
     }
 }
 
 fn pool_unavailable() -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "account_pool_unavailable", "No upstream account is available; try again later")
-        .retry_after(30)
-        .anthropic("overloaded_error")
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "account_pool_unavailable",
+        "No upstream account is available; try again later",
+    )
+    .retry_after(30)
+    .anthropic("overloaded_error")
 }
 
 /// scheduling.md §9 rows 1–4 when no attempt could be made.
 fn pool_error(err: &PoolError) -> ApiError {
     match err {
-        PoolError::Exhausted { retry_after_secs } => quota_exhausted(retry_after_secs.map(|s| now_secs() + i64::try_from(s).unwrap_or(0))),
-        PoolError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "account_pool_busy", "Every upstream account is busy; try again shortly")
-            .retry_after(2)
-            .anthropic("overloaded_error"),
-        PoolError::Store(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "The gateway's database is unavailable")
-            .anthropic("overloaded_error"),
+        PoolError::Exhausted { retry_after_secs } => {
+            quota_exhausted(retry_after_secs.map(|s| now_secs() + i64::try_from(s).unwrap_or(0)))
+        }
+        PoolError::RateLimited {
+            retry_after_secs: secs,
+        } => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_exceeded",
+            format!("Every upstream account is rate limited; try again in {secs} s"),
+        )
+        .retry_after(*secs),
+        PoolError::Busy => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "account_pool_busy",
+            "Every upstream account is busy; try again shortly",
+        )
+        .retry_after(2)
+        .anthropic("overloaded_error"),
+        PoolError::Store(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "The gateway's database is unavailable",
+        )
+        .anthropic("overloaded_error"),
         _ => pool_unavailable(),
     }
 }
 
 /// 429 `usage_limit_reached` with the earliest reset (Codex clients key on this exact type).
 fn quota_exhausted(resets_at: Option<i64>) -> ApiError {
-    let mut api = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "usage_limit_reached", "Every upstream account is out of quota")
-        .typed("usage_limit_reached");
+    let mut api = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "usage_limit_reached",
+        "Every upstream account is out of quota",
+    )
+    .typed("usage_limit_reached");
     if let Some(at) = resets_at {
         let secs = u64::try_from(at - now_secs()).unwrap_or(0).max(1);
-        api.extra.insert("resets_at".into(), json!(at));
-        api.extra.insert("resets_in_seconds".into(), json!(secs));
+        let extra = api.extra.get_or_insert_with(Default::default);
+        extra.insert("resets_at".into(), json!(at));
+        extra.insert("resets_in_seconds".into(), json!(secs));
         api.message = format!("All accounts are out of quota until {} UTC", clock_utc(at));
         api = api.retry_after(secs);
     }
@@ -198,29 +257,60 @@ fn quota_exhausted(resets_at: Option<i64>) -> ApiError {
 /// scheduling.md §9: the last attempt's outcome decides the answer.
 fn upstream_error(err: &UpstreamError) -> ApiError {
     let status = err.status.unwrap_or(502);
-    let safe = || err.message.clone().unwrap_or_else(|| "The upstream rejected the request".to_owned());
+    let safe = || {
+        err.message
+            .clone()
+            .unwrap_or_else(|| "The upstream rejected the request".to_owned())
+    };
     match &err.kind {
         UpstreamErrorKind::UsageLimit { resets_at } => quota_exhausted(*resets_at),
         UpstreamErrorKind::RateLimited { retry_after } => {
             let secs = retry_after.unwrap_or(5);
-            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_exceeded", format!("The upstream is rate limiting; try again in {secs} s"))
-                .retry_after(secs)
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_exceeded",
+                format!("The upstream is rate limiting; try again in {secs} s"),
+            )
+            .retry_after(secs)
         }
         UpstreamErrorKind::Unauthorized
         | UpstreamErrorKind::Forbidden
         | UpstreamErrorKind::PaymentRequired
         | UpstreamErrorKind::UsageNotIncluded => pool_unavailable(),
-        UpstreamErrorKind::Overloaded => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "server_error", "The upstream is overloaded; try again later")
-            .anthropic("overloaded_error"),
-        UpstreamErrorKind::Timeout => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", "The upstream did not answer in time").typed("upstream_error"),
-        UpstreamErrorKind::Transport | UpstreamErrorKind::ServerError | UpstreamErrorKind::RequestUnauthorized => {
-            ApiError::new(StatusCode::BAD_GATEWAY, &format!("upstream_{status}"), "The upstream failed to answer").typed("upstream_error")
+        UpstreamErrorKind::Overloaded => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server_error",
+            "The upstream is overloaded; try again later",
+        )
+        .anthropic("overloaded_error"),
+        UpstreamErrorKind::Timeout => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            "The upstream did not answer in time",
+        )
+        .typed("upstream_error"),
+        UpstreamErrorKind::Transport
+        | UpstreamErrorKind::ServerError
+        | UpstreamErrorKind::RequestUnauthorized => ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            &format!("upstream_{status}"),
+            "The upstream failed to answer",
+        )
+        .typed("upstream_error"),
+        UpstreamErrorKind::ModelUnsupported => {
+            ApiError::new(StatusCode::BAD_REQUEST, "model_not_supported", safe())
         }
-        UpstreamErrorKind::ModelUnsupported => ApiError::new(StatusCode::BAD_REQUEST, "model_not_supported", safe()),
-        UpstreamErrorKind::InvalidEncryptedContent => ApiError::new(StatusCode::BAD_REQUEST, "invalid_encrypted_content", safe()),
-        UpstreamErrorKind::CyberPolicy => ApiError::new(StatusCode::BAD_REQUEST, "cyber_policy", safe()),
+        UpstreamErrorKind::InvalidEncryptedContent => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_encrypted_content", safe())
+        }
+        UpstreamErrorKind::CyberPolicy => {
+            ApiError::new(StatusCode::BAD_REQUEST, "cyber_policy", safe())
+        }
         UpstreamErrorKind::BadRequest => {
-            let code = StatusCode::from_u16(status).ok().filter(StatusCode::is_client_error).unwrap_or(StatusCode::BAD_REQUEST);
+            let code = StatusCode::from_u16(status)
+                .ok()
+                .filter(StatusCode::is_client_error)
+                .unwrap_or(StatusCode::BAD_REQUEST);
             ApiError::new(code, "invalid_request", safe()).typed("invalid_request_error")
         }
     }
@@ -230,12 +320,22 @@ fn upstream_error(err: &UpstreamError) -> ApiError {
 fn stream_failure(failure: &UpstreamFailure) -> ApiError {
     match failure.kind {
         FailureKind::UsageLimit => quota_exhausted(None),
-        FailureKind::RateLimited | FailureKind::Overloaded | FailureKind::Unauthorized | FailureKind::UsageNotIncluded => {
-            upstream_error(&UpstreamError { status: Some(failure.status), kind: crate::upstream::classify::kind_of_failure(failure), message: None })
-        }
+        FailureKind::RateLimited
+        | FailureKind::Overloaded
+        | FailureKind::Unauthorized
+        | FailureKind::UsageNotIncluded => upstream_error(&UpstreamError {
+            status: Some(failure.status),
+            kind: crate::upstream::classify::kind_of_failure(failure),
+            message: None,
+        }),
         _ => {
             let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let mut api = ApiError::new(status, failure.code.as_deref().unwrap_or("upstream_error"), failure.message.clone()).typed(failure.openai_type());
+            let mut api = ApiError::new(
+                status,
+                failure.code.as_deref().unwrap_or("upstream_error"),
+                failure.message.clone(),
+            )
+            .typed(failure.openai_type());
             api.anthropic_type = Some(failure.anthropic_type());
             api
         }
@@ -252,3 +352,7 @@ fn clock_utc(unix: i64) -> String {
     let day_secs = unix.rem_euclid(86_400);
     format!("{:02}:{:02}", day_secs / 3600, (day_secs % 3600) / 60)
 }
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

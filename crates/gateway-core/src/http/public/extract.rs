@@ -24,12 +24,20 @@ where
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let flavor = if ANTHROPIC { Flavor::Anthropic } else { Flavor::OpenAi };
+        let flavor = if ANTHROPIC {
+            Flavor::Anthropic
+        } else {
+            Flavor::OpenAi
+        };
         let reject = |e: ApiError| e.render(flavor);
         check_headers(&req).map_err(reject)?;
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                reject(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", "The request body is too large"))
+                reject(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "request_too_large",
+                    "The request body is too large",
+                ))
             } else {
                 reject(ApiError::bad_request("The request body could not be read"))
             }
@@ -42,7 +50,8 @@ fn check_headers(req: &Request) -> Result<(), ApiError> {
     if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
         let mime = ct.split(';').next().unwrap_or_default().trim();
-        let json = mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"));
+        let json = mime == "application/json"
+            || (mime.starts_with("application/") && mime.ends_with("+json"));
         if !json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -69,13 +78,17 @@ fn check_headers(req: &Request) -> Result<(), ApiError> {
 /// Parses the body, turning serde's error into a user-safe message.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("The request body is empty; expected a JSON object"));
+        return Err(ApiError::bad_request(
+            "The request body is empty; expected a JSON object",
+        ));
     }
     serde_json::from_slice(bytes).map_err(|err| {
         use serde_json::error::Category;
         let message = match err.classify() {
             Category::Data => format!("Invalid request body: {err}"),
-            Category::Syntax | Category::Eof | Category::Io => format!("Malformed JSON body: {err}"),
+            Category::Syntax | Category::Eof | Category::Io => {
+                format!("Malformed JSON body: {err}")
+            }
         };
         ApiError::bad_request(message)
     })

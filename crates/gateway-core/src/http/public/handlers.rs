@@ -33,7 +33,12 @@ pub async fn chat(
     headers: HeaderMap,
     ApiJson(req): OpenAiJson<ChatCompletionRequest>,
 ) -> Response {
-    let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
+    let ctx = RelayContext {
+        state: &state,
+        api: &api,
+        headers: &headers,
+        caller: &caller.0,
+    };
     render(relay::chat(ctx, &req, Box::new(slot)).await, Flavor::OpenAi)
 }
 
@@ -45,8 +50,16 @@ pub async fn responses(
     headers: HeaderMap,
     ApiJson(req): OpenAiJson<ResponsesRequest>,
 ) -> Response {
-    let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
-    render(relay::responses(ctx, req, Box::new(slot)).await, Flavor::OpenAi)
+    let ctx = RelayContext {
+        state: &state,
+        api: &api,
+        headers: &headers,
+        caller: &caller.0,
+    };
+    render(
+        relay::responses(ctx, req, Box::new(slot)).await,
+        Flavor::OpenAi,
+    )
 }
 
 pub async fn messages(
@@ -57,8 +70,16 @@ pub async fn messages(
     headers: HeaderMap,
     ApiJson(req): AnthropicJson<MessagesRequest>,
 ) -> Response {
-    let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
-    render(relay::messages(ctx, &req, Box::new(slot)).await, Flavor::Anthropic)
+    let ctx = RelayContext {
+        state: &state,
+        api: &api,
+        headers: &headers,
+        caller: &caller.0,
+    };
+    render(
+        relay::messages(ctx, &req, Box::new(slot)).await,
+        Flavor::Anthropic,
+    )
 }
 
 pub async fn compact(
@@ -68,7 +89,12 @@ pub async fn compact(
     headers: HeaderMap,
     ApiJson(req): OpenAiJson<ResponsesRequest>,
 ) -> Response {
-    let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
+    let ctx = RelayContext {
+        state: &state,
+        api: &api,
+        headers: &headers,
+        caller: &caller.0,
+    };
     match relay::compact(ctx, req).await {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Err(err) => ApiError::from(err).render(Flavor::OpenAi),
@@ -97,11 +123,21 @@ pub async fn models(
     Query(query): Query<ModelsQuery>,
 ) -> Response {
     if let Some(version) = query.client_version.filter(|v| !v.trim().is_empty()) {
-        let ctx = RelayContext { state: &state, api: &api, headers: &headers, caller: &caller.0 };
+        let ctx = RelayContext {
+            state: &state,
+            api: &api,
+            headers: &headers,
+            caller: &caller.0,
+        };
         return match relay::manifest(ctx, version.trim()).await {
             Ok(reply) => {
                 let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
-                let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], reply.body).into_response();
+                let mut resp = (
+                    status,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    reply.body,
+                )
+                    .into_response();
                 if let Some(etag) = reply.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
                     resp.headers_mut().insert(header::ETAG, etag);
                 }
@@ -111,7 +147,11 @@ pub async fn models(
         };
     }
     let settings = state.runtime_settings();
-    let aliases = settings.model_mapping.iter().map(|(alias, _)| alias.as_str()).filter(|a| !a.contains('*'));
+    let aliases = settings
+        .model_mapping
+        .iter()
+        .map(|(alias, _)| alias.as_str())
+        .filter(|a| !a.contains('*'));
     let mut seen = std::collections::HashSet::new();
     let data: Vec<_> = BUILTIN_MODELS
         .iter()
@@ -128,7 +168,10 @@ fn render(result: Result<Reply, RelayError>, flavor: Flavor) -> Response {
     match result {
         Ok(Reply::Json(value)) => Json(value).into_response(),
         Ok(Reply::Stream(stream)) => {
-            let body = Body::from_stream(tokio_stream::StreamExt::map(stream, Ok::<_, std::convert::Infallible>));
+            let body = Body::from_stream(tokio_stream::StreamExt::map(
+                stream,
+                Ok::<_, std::convert::Infallible>,
+            ));
             let headers = [
                 (header::CONTENT_TYPE, "text/event-stream"),
                 (header::CACHE_CONTROL, "no-cache"),

@@ -20,11 +20,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         router = router
             .route(&format!("{prefix}/chat/completions"), post(handlers::chat))
             .route(&format!("{prefix}/responses"), post(handlers::responses))
-            .route(&format!("{prefix}/responses/compact"), post(handlers::compact))
+            .route(
+                &format!("{prefix}/responses/compact"),
+                post(handlers::compact),
+            )
             .route(&format!("{prefix}/messages"), post(handlers::messages))
-            .route(&format!("{prefix}/messages/count_tokens"), post(handlers::count_tokens))
+            .route(
+                &format!("{prefix}/messages/count_tokens"),
+                post(handlers::count_tokens),
+            )
             .route(&format!("{prefix}/models"), get(handlers::models));
     }
-    router
-        .route_layer(middleware::from_fn_with_state(state, auth::require_api_key))
+    router.route_layer(middleware::from_fn_with_state(state, auth::require_api_key))
 }

@@ -51,7 +51,11 @@ mod tests {
             (0, Tier::Risky, false, false, 1),
         ];
         for (base, tier, band, probation, want) in rows {
-            assert_eq!(limit(base, tier, band, probation), want, "{base} {tier:?} {band} {probation}");
+            assert_eq!(
+                limit(base, tier, band, probation),
+                want,
+                "{base} {tier:?} {band} {probation}"
+            );
         }
         assert!(load(2, 2) >= 1.0);
         assert!(load(1000, UNLIMITED) < 1.0);

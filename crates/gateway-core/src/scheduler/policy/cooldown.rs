@@ -2,12 +2,13 @@
 //! [`CooldownBook`] holds one account's beliefs; [`CooldownBook::apply`] turns one observed
 //! signal into a cooldown, a re-auth verdict or a clear.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::clock::{HOUR, MINUTE, SECOND};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub enum Reason {
     UsageLimit,
     RateLimited,
@@ -63,7 +64,8 @@ impl Reason {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct Cooldown {
     pub reason: Reason,
     /// Unix ms.
@@ -172,8 +174,13 @@ impl CooldownBook {
             Signal::QuotaUntil { reset_at } => self.quota(*reset_at, false, now),
             Signal::QuotaUnknown => self.quota(now + PROVISIONAL_QUOTA, true, now),
             Signal::Burst { model: Some(model) } => self.burst(model, now),
-            Signal::Burst { model: None } => self.set(Reason::RateLimited, now + BURST_NO_MODEL, now),
-            Signal::AccessTokenDead => Effect { reauth: Some("at_expired"), ..Effect::default() },
+            Signal::Burst { model: None } => {
+                self.set(Reason::RateLimited, now + BURST_NO_MODEL, now)
+            }
+            Signal::AccessTokenDead => Effect {
+                reauth: Some("at_expired"),
+                ..Effect::default()
+            },
             Signal::AccountUnauthorized => self.unauthorized(now),
             Signal::WorkspaceOff => self.workspace_off(now),
             Signal::PaymentRequired => self.set(Reason::PaymentRequired, now + THIRTY_MIN, now),
@@ -221,7 +228,11 @@ impl CooldownBook {
     fn burst(&mut self, model: &str, now: i64) -> Effect {
         let hits = match self.bursts.iter_mut().find(|(m, _, _)| m == model) {
             Some(entry) => {
-                entry.1 = if now - entry.2 > BURST_MEMORY { 1 } else { entry.1 + 1 };
+                entry.1 = if now - entry.2 > BURST_MEMORY {
+                    1
+                } else {
+                    entry.1 + 1
+                };
                 entry.2 = now;
                 entry.1
             }
@@ -241,7 +252,11 @@ impl CooldownBook {
             .last_unauthorized
             .is_some_and(|at| now - at < 24 * HOUR);
         self.last_unauthorized = Some(now);
-        let length = if repeat { UNAUTHORIZED_REPEAT } else { UNAUTHORIZED_FIRST };
+        let length = if repeat {
+            UNAUTHORIZED_REPEAT
+        } else {
+            UNAUTHORIZED_FIRST
+        };
         // The newest cause replaces a quota state, so the dashboard shows the 401 (§7.1).
         self.account = None;
         self.set(Reason::Unauthorized, now + length, now)
@@ -251,7 +266,10 @@ impl CooldownBook {
         self.workspace_offs.retain(|at| now - at < 24 * HOUR);
         self.workspace_offs.push(now);
         if self.workspace_offs.len() >= 3 {
-            return Effect { reauth: Some("workspace_deactivated"), ..Effect::default() };
+            return Effect {
+                reauth: Some("workspace_deactivated"),
+                ..Effect::default()
+            };
         }
         let mut effect = self.set(Reason::WorkspaceCheck, now + THIRTY_MIN, now);
         effect.probe = true;
@@ -267,17 +285,33 @@ impl CooldownBook {
             Some(old) if !authoritative => old.until.max(until),
             _ => until,
         };
-        let cooldown = Cooldown { reason, until, since: now, provisional: false };
+        let cooldown = Cooldown {
+            reason,
+            until,
+            since: now,
+            provisional: false,
+        };
         self.account = Some(cooldown);
         self.probation = false;
-        Effect { account: Some(cooldown), ..Effect::default() }
+        Effect {
+            account: Some(cooldown),
+            ..Effect::default()
+        }
     }
 
     fn set_model(&mut self, model: &str, reason: Reason, until: i64, now: i64) -> Effect {
-        let cooldown = Cooldown { reason, until, since: now, provisional: false };
+        let cooldown = Cooldown {
+            reason,
+            until,
+            since: now,
+            provisional: false,
+        };
         self.models.retain(|(m, c)| m != model && c.until > now);
         self.models.push((model.to_owned(), cooldown));
-        Effect { model: Some((model.to_owned(), cooldown)), ..Effect::default() }
+        Effect {
+            model: Some((model.to_owned(), cooldown)),
+            ..Effect::default()
+        }
     }
 
     fn success(&mut self, model: Option<&str>, now: i64) -> Effect {
@@ -297,7 +331,10 @@ impl CooldownBook {
         }
         self.probation = false;
         self.windows_stale = false;
-        Effect { cleared, ..Effect::default() }
+        Effect {
+            cleared,
+            ..Effect::default()
+        }
     }
 
     /// A usage probe (§7.1): with authoritative windows all below 100 %, `limit_reached`
@@ -308,7 +345,10 @@ impl CooldownBook {
             if let Some(c) = self.account.as_mut().filter(|c| c.provisional) {
                 c.until = probe.exhausted_reset_at.unwrap_or(c.until);
                 c.provisional = false;
-                return Effect { account: Some(*c), ..Effect::default() };
+                return Effect {
+                    account: Some(*c),
+                    ..Effect::default()
+                };
             }
             return Effect::default();
         }
@@ -321,14 +361,20 @@ impl CooldownBook {
             self.account = None;
             self.last_probe_clear = Some(now);
             self.probation = true;
-            return Effect { cleared: true, ..Effect::default() };
+            return Effect {
+                cleared: true,
+                ..Effect::default()
+            };
         }
         Effect::default()
     }
 
     /// Recovery (§11): a successful refresh then a successful probe clears `unauthorized`.
     pub fn recover_unauthorized(&mut self, now: i64) -> bool {
-        if self.active(now).is_some_and(|c| c.reason == Reason::Unauthorized) {
+        if self
+            .active(now)
+            .is_some_and(|c| c.reason == Reason::Unauthorized)
+        {
             self.account = None;
             self.last_unauthorized = None;
             self.probation = true;

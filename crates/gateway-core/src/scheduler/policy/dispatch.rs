@@ -6,6 +6,7 @@ use super::forecast::ForecastTerms;
 use super::health::Tier;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct DispatchScore {
     pub total: f64,
     pub health: f64,
@@ -29,7 +30,12 @@ pub fn plan_weight(plan: Option<&str>, bias_override: Option<f64>, tier: Tier) -
 }
 
 pub fn score(health: f64, plan_weight: f64, forecast: ForecastTerms) -> DispatchScore {
-    DispatchScore { total: health + plan_weight + forecast.net(), health, plan_weight, forecast }
+    DispatchScore {
+        total: health + plan_weight + forecast.net(),
+        health,
+        plan_weight,
+        forecast,
+    }
 }
 
 #[cfg(test)]
@@ -43,7 +49,14 @@ mod tests {
         assert_eq!(plan_weight(Some("free"), None, Tier::Healthy), 0.0);
         assert_eq!(plan_weight(Some("pro"), None, Tier::Risky), 0.0);
         assert_eq!(plan_weight(Some("free"), Some(12.0), Tier::Healthy), 12.0);
-        let s = score(100.0, 50.0, ForecastTerms { headroom_penalty: 8.0, ..Default::default() });
+        let s = score(
+            100.0,
+            50.0,
+            ForecastTerms {
+                headroom_penalty: 8.0,
+                ..Default::default()
+            },
+        );
         assert_eq!(s.total, 142.0);
     }
 }

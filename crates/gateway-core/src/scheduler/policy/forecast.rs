@@ -12,6 +12,7 @@ const DAY: i64 = 24 * HOUR;
 
 /// One quota window (5h or 7d) as the forecast sees it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct WindowState {
     pub used: f64,
     /// Unix ms.
@@ -32,13 +33,23 @@ impl WindowState {
             _ => false,
         } && used >= self.used;
         if !same_period || self.anchor.is_none() {
-            *self = WindowState { used, reset_at, observed_at: now, burn: 0.0, anchor: Some((now, used)) };
+            *self = WindowState {
+                used,
+                reset_at,
+                observed_at: now,
+                burn: 0.0,
+                anchor: Some((now, used)),
+            };
             return;
         }
         if let Some((at, prev)) = self.anchor {
             if now - at >= MIN_SLOPE_GAP {
                 let slope = (used - prev) / ((now - at) as f64 / HOUR as f64);
-                self.burn = if self.burn == 0.0 { slope } else { self.burn + BURN_ALPHA * (slope - self.burn) };
+                self.burn = if self.burn == 0.0 {
+                    slope
+                } else {
+                    self.burn + BURN_ALPHA * (slope - self.burn)
+                };
                 self.anchor = Some((now, used));
             }
         }
@@ -63,6 +74,7 @@ impl WindowState {
 
 /// The quota inputs of one account.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct QuotaView {
     pub five_hour: Option<WindowState>,
     pub weekly: Option<WindowState>,
@@ -73,6 +85,7 @@ pub struct QuotaView {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct ForecastTerms {
     pub reset_bonus_5h: f64,
     pub reset_bonus_7d: f64,
@@ -119,11 +132,16 @@ pub fn terms(view: &QuotaView, now: i64) -> ForecastTerms {
         };
         out.expiry_bonus = base * week.map_or(1.0, |(_, _, _, l)| leftover_factor(l));
     }
-    let windows = [(view.five_hour, five, view.reserve_5h), (view.weekly, week, view.reserve_7d)];
+    let windows = [
+        (view.five_hour, five, view.reserve_5h),
+        (view.weekly, week, view.reserve_7d),
+    ];
     let mut highest: f64 = 0.0;
     let mut runway: f64 = 0.0;
     for (state, projection, reserve) in windows {
-        let (Some(state), Some((_, t, r, _))) = (state, projection) else { continue };
+        let (Some(state), Some((_, t, r, _))) = (state, projection) else {
+            continue;
+        };
         highest = highest.max(state.used);
         if t > 0.0 {
             runway = runway.max(clamp01(1.0 - r / t));
@@ -168,13 +186,26 @@ mod tests {
     #[test]
     fn use_it_before_it_resets() {
         let now = 1_000 * DAY;
-        let a = QuotaView { weekly: Some(window(40.0, 10.0, 2.0, now)), ..QuotaView::default() };
-        let b = QuotaView { weekly: Some(window(40.0, 120.0, 2.0, now)), ..QuotaView::default() };
+        let a = QuotaView {
+            weekly: Some(window(40.0, 10.0, 2.0, now)),
+            ..QuotaView::default()
+        };
+        let b = QuotaView {
+            weekly: Some(window(40.0, 120.0, 2.0, now)),
+            ..QuotaView::default()
+        };
         let ta = terms(&a, now);
-        assert!((ta.reset_bonus_7d - 53.6).abs() < 0.5, "{}", ta.reset_bonus_7d);
+        assert!(
+            (ta.reset_bonus_7d - 53.6).abs() < 0.5,
+            "{}",
+            ta.reset_bonus_7d
+        );
         assert_eq!(terms(&b, now).reset_bonus_7d, 0.0);
         // Burning fast enough to use the quota removes the pull.
-        let fast = QuotaView { weekly: Some(window(40.0, 10.0, 5.5, now)), ..QuotaView::default() };
+        let fast = QuotaView {
+            weekly: Some(window(40.0, 10.0, 5.5, now)),
+            ..QuotaView::default()
+        };
         assert!(terms(&fast, now).reset_bonus_7d < 5.0);
     }
 
@@ -211,7 +242,10 @@ mod tests {
         assert!(t.reserve_band && !t.quota_paused);
         assert!((t.reserve_penalty - 20.0).abs() < 1e-9);
         assert!(t.expiry_bonus > 0.0);
-        let over = QuotaView { reserve_5h: Some(90.0), ..view };
+        let over = QuotaView {
+            reserve_5h: Some(90.0),
+            ..view
+        };
         assert!(terms(&over, now).quota_paused);
     }
 }

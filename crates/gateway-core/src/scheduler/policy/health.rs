@@ -9,6 +9,7 @@ use super::clock::{decayed, HOUR, MINUTE};
 /// Ordered worst to best, so `max`/`min` and comparisons read naturally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub enum Tier {
     Banned = 0,
     Risky = 1,
@@ -40,7 +41,9 @@ impl Tier {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HealthEvent {
     /// Time to first content, when known.
-    Success { ttfc_ms: Option<i64> },
+    Success {
+        ttfc_ms: Option<i64>,
+    },
     /// An account-side 401 (not the first, refreshable one).
     AccountUnauthorized,
     /// Any 429: feeds only the rate-limit term.
@@ -87,6 +90,7 @@ pub struct HealthState {
 
 /// The score with its terms, for the board and the trace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct HealthScore {
     pub total: f64,
     pub unauthorized: f64,

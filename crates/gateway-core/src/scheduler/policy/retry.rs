@@ -64,7 +64,9 @@ pub fn decide(failure: Failure, same: SameAccount, jitter: f64) -> Decision {
         Failure::CapacityShed => match SHED_DELAYS_MS.get(same.sheds as usize) {
             Some(base) => {
                 let factor = 1.0 + 0.2 * jitter.clamp(-1.0, 1.0);
-                Decision::RetrySame { delay_ms: (*base as f64 * factor).round() as u64 }
+                Decision::RetrySame {
+                    delay_ms: (*base as f64 * factor).round() as u64,
+                }
             }
             None => Decision::Switch { counts: true },
         },
@@ -84,7 +86,10 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(max_switches: u32) -> Self {
-        Budget { max_switches, switches: 0 }
+        Budget {
+            max_switches,
+            switches: 0,
+        }
     }
 
     /// Takes a switch; false when the budget is spent. Free switches always pass.

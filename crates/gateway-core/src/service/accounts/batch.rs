@@ -48,7 +48,12 @@ pub struct BatchEvent {
 /// Runs the action on each id in order, sending events as it goes. A closed receiver (the
 /// client went away) does not stop the batch: half-applied batches are worse than unseen
 /// progress.
-pub async fn run(state: &AppState, action: BatchAction, ids: Vec<i64>, events: mpsc::Sender<BatchEvent>) -> BatchEvent {
+pub async fn run(
+    state: &AppState,
+    action: BatchAction,
+    ids: Vec<i64>,
+    events: mpsc::Sender<BatchEvent>,
+) -> BatchEvent {
     let total = ids.len();
     let mut last = BatchEvent {
         kind: "start",
@@ -89,13 +94,19 @@ pub async fn run(state: &AppState, action: BatchAction, ids: Vec<i64>, events: m
     last
 }
 
-async fn apply(state: &AppState, action: &BatchAction, id: i64) -> Result<Option<String>, AccountError> {
+async fn apply(
+    state: &AppState,
+    action: &BatchAction,
+    id: i64,
+) -> Result<Option<String>, AccountError> {
     match action {
         BatchAction::Refresh => super::refresh_now(state, id).await.map(|v| Some(v.name)),
         BatchAction::Delete => {
             let name = super::live(state, id).await?.name;
             super::delete(state, id).await.map(|()| Some(name))
         }
-        BatchAction::Update(update) => super::update(state, id, update.clone()).await.map(|v| Some(v.name)),
+        BatchAction::Update(update) => super::update(state, id, update.clone())
+            .await
+            .map(|v| Some(v.name)),
     }
 }

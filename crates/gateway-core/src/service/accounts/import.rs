@@ -101,7 +101,13 @@ pub async fn import(
                 email: account.email.clone(),
                 error: None,
             },
-            Err(error) => LineResult { position, outcome: LineOutcome::Failed, account_id: None, email: None, error: Some(error) },
+            Err(error) => LineResult {
+                position,
+                outcome: LineOutcome::Failed,
+                account_id: None,
+                email: None,
+                error: Some(error),
+            },
         };
         summary.push(result);
         done += 1;
@@ -121,22 +127,42 @@ async fn import_one(
     let now = now_ms();
     let (creds, expires_at, refreshed_at) = match &candidate.refresh_token {
         Some(rt) => {
-            let tokens = state.pool().refresher().oauth().refresh(rt).await.map_err(describe_refresh_error)?;
+            let tokens = state
+                .pool()
+                .refresher()
+                .oauth()
+                .refresh(rt)
+                .await
+                .map_err(describe_refresh_error)?;
             let creds = Credentials {
                 refresh_token: Some(tokens.refresh_token_or(rt).to_owned()),
                 access_token: Some(tokens.access_token),
                 id_token: tokens.id_token.or(candidate.id_token.clone()),
             };
-            (creds, Some(tokens.expires_at.saturating_mul(1000)), Some(now))
+            (
+                creds,
+                Some(tokens.expires_at.saturating_mul(1000)),
+                Some(now),
+            )
         }
         None => {
-            let at = candidate.access_token.clone().ok_or("no token in this entry")?;
+            let at = candidate
+                .access_token
+                .clone()
+                .ok_or("no token in this entry")?;
             let claims = AccountIdentity::from_tokens(candidate.id_token.as_deref(), Some(&at));
-            let expires = claims.access_expires_at.or(candidate.expires_at).map(|s| s.saturating_mul(1000));
+            let expires = claims
+                .access_expires_at
+                .or(candidate.expires_at)
+                .map(|s| s.saturating_mul(1000));
             if expires.is_some_and(|exp| exp <= now) {
                 return Err("access token has expired".into());
             }
-            let creds = Credentials { refresh_token: None, access_token: Some(at), id_token: candidate.id_token.clone() };
+            let creds = Credentials {
+                refresh_token: None,
+                access_token: Some(at),
+                id_token: candidate.id_token.clone(),
+            };
             (creds, expires, None)
         }
     };
@@ -174,9 +200,16 @@ pub async fn store_tokens(
     proxy_url: Option<&str>,
 ) -> Result<(LineOutcome, Account), String> {
     let now = now_ms();
-    let identity = AccountIdentity::from_tokens(creds.id_token.as_deref(), creds.access_token.as_deref());
+    let identity =
+        AccountIdentity::from_tokens(creds.id_token.as_deref(), creds.access_token.as_deref());
     let key = identity
-        .identity_key(hints.refresh_token_for_key.as_deref().or(creds.refresh_token.as_deref()), creds.access_token.as_deref())
+        .identity_key(
+            hints
+                .refresh_token_for_key
+                .as_deref()
+                .or(creds.refresh_token.as_deref()),
+            creds.access_token.as_deref(),
+        )
         .ok_or("cannot tell which account this token belongs to")?;
     let email = identity.email.clone().or(hints.email.clone());
     let plan = identity.plan_type.clone().or(hints.plan_type.clone());
@@ -195,13 +228,24 @@ pub async fn store_tokens(
         return update_existing(state, &existing, &update).await;
     }
     let new = NewAccount {
-        name: hints.name.clone().or(email.clone()).unwrap_or_else(|| format!("account {}", &key[..key.len().min(18)])),
+        name: hints
+            .name
+            .clone()
+            .or(email.clone())
+            .unwrap_or_else(|| format!("account {}", &key[..key.len().min(18)])),
         identity_key: key.clone(),
         email,
-        chatgpt_account_id: identity.chatgpt_account_id.clone().or(hints.account_id.clone()),
+        chatgpt_account_id: identity
+            .chatgpt_account_id
+            .clone()
+            .or(hints.account_id.clone()),
         chatgpt_user_id: identity.user_id.clone().or(hints.user_id.clone()),
         plan_type: plan,
-        kind: if creds.refresh_token.is_some() { CredentialKind::RefreshToken } else { CredentialKind::AccessToken },
+        kind: if creds.refresh_token.is_some() {
+            CredentialKind::RefreshToken
+        } else {
+            CredentialKind::AccessToken
+        },
         credentials_sealed: sealed,
         access_expires_at: expires_at,
         last_refreshed_at: refreshed_at,
@@ -224,7 +268,11 @@ pub async fn store_tokens(
 }
 
 async fn find(state: &AppState, key: &str) -> Result<Option<Account>, String> {
-    state.store().find_account_by_identity(key).await.map_err(|e| format!("database error: {e}"))
+    state
+        .store()
+        .find_account_by_identity(key)
+        .await
+        .map_err(|e| format!("database error: {e}"))
 }
 
 async fn update_existing(
@@ -244,9 +292,14 @@ async fn update_existing(
 fn describe_refresh_error(err: RefreshError) -> String {
     match err {
         RefreshError::Terminal { reason, .. } => {
-            format!("refresh token rejected ({}): sign in again or paste a newer token", reason.as_str())
+            format!(
+                "refresh token rejected ({}): sign in again or paste a newer token",
+                reason.as_str()
+            )
         }
-        RefreshError::ClientRejected { code, .. } => format!("the token endpoint refused our OAuth client ({code})"),
+        RefreshError::ClientRejected { code, .. } => {
+            format!("the token endpoint refused our OAuth client ({code})")
+        }
         RefreshError::Transient { message, .. } => format!("token endpoint unavailable: {message}"),
     }
 }

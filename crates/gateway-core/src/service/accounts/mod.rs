@@ -52,10 +52,20 @@ pub struct AccountUpdate {
     pub scheduler_priority: Option<i64>,
 }
 
-pub async fn list(state: &AppState, filter: &AccountFilter) -> Result<Page<AccountView>, AccountError> {
+pub async fn list(
+    state: &AppState,
+    filter: &AccountFilter,
+) -> Result<Page<AccountView>, AccountError> {
     let page = state.store().list_accounts(filter).await?;
-    let items = page.items.iter().map(|a| AccountView::build(state, a)).collect();
-    Ok(Page { items, total: page.total })
+    let items = page
+        .items
+        .iter()
+        .map(|a| AccountView::build(state, a))
+        .collect();
+    Ok(Page {
+        items,
+        total: page.total,
+    })
 }
 
 pub async fn get(state: &AppState, id: i64) -> Result<(AccountView, Vec<Value>), AccountError> {
@@ -68,7 +78,11 @@ pub async fn get(state: &AppState, id: i64) -> Result<(AccountView, Vec<Value>),
     Ok((AccountView::build(state, &account), events))
 }
 
-pub async fn update(state: &AppState, id: i64, update: AccountUpdate) -> Result<AccountView, AccountError> {
+pub async fn update(
+    state: &AppState,
+    id: i64,
+    update: AccountUpdate,
+) -> Result<AccountView, AccountError> {
     live(state, id).await?;
     if let Some(name) = &update.name {
         if name.trim().is_empty() {
@@ -77,7 +91,9 @@ pub async fn update(state: &AppState, id: i64, update: AccountUpdate) -> Result<
     }
     if let Some(p) = update.scheduler_priority {
         if !(-100..=100).contains(&p) {
-            return Err(AccountError::Invalid("scheduler_priority must be between -100 and 100".into()));
+            return Err(AccountError::Invalid(
+                "scheduler_priority must be between -100 and 100".into(),
+            ));
         }
     }
     let proxy_url = match update.proxy_url.as_deref().map(str::trim) {
@@ -90,7 +106,9 @@ pub async fn update(state: &AppState, id: i64, update: AccountUpdate) -> Result<
         enabled: update.enabled,
         paused: update.paused,
         proxy_url,
-        note: update.note.map(|n| Some(n).filter(|n| !n.trim().is_empty())),
+        note: update
+            .note
+            .map(|n| Some(n).filter(|n| !n.trim().is_empty())),
         scheduler_priority: update.scheduler_priority,
         now: now_ms(),
         ..AccountPatch::default()
@@ -116,7 +134,11 @@ pub async fn delete(state: &AppState, id: i64) -> Result<(), AccountError> {
 /// `POST /accounts/{id}/refresh`: exchanges the refresh token now.
 pub async fn refresh_now(state: &AppState, id: i64) -> Result<AccountView, AccountError> {
     live(state, id).await?;
-    let fresh = state.pool().refresher().refresh(state, id, RefreshCause::Manual).await;
+    let fresh = state
+        .pool()
+        .refresher()
+        .refresh(state, id, RefreshCause::Manual)
+        .await;
     reload(state).await;
     let fresh = fresh?;
     Ok(AccountView::build(state, &fresh.account))
@@ -152,9 +174,12 @@ pub(crate) async fn live(state: &AppState, id: i64) -> Result<Account, AccountEr
 }
 
 pub(crate) fn validate_proxy(url: &str) -> Result<String, AccountError> {
-    let parsed = url::Url::parse(url).map_err(|_| AccountError::Invalid("proxy_url is not a URL".into()))?;
+    let parsed =
+        url::Url::parse(url).map_err(|_| AccountError::Invalid("proxy_url is not a URL".into()))?;
     if !matches!(parsed.scheme(), "http" | "https" | "socks5" | "socks5h") {
-        return Err(AccountError::Invalid("proxy_url must be http, https, socks5 or socks5h".into()));
+        return Err(AccountError::Invalid(
+            "proxy_url must be http, https, socks5 or socks5h".into(),
+        ));
     }
     Ok(url.to_owned())
 }

@@ -72,8 +72,14 @@ impl Default for KeyDirectory {
 impl KeyDirectory {
     pub fn new() -> Self {
         Self {
-            by_hash: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(LOOKUP_TTL).build(),
-            count: moka::sync::Cache::builder().max_capacity(1).time_to_live(LOOKUP_TTL).build(),
+            by_hash: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(LOOKUP_TTL)
+                .build(),
+            count: moka::sync::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(LOOKUP_TTL)
+                .build(),
         }
     }
 
@@ -102,7 +108,9 @@ impl KeyDirectory {
         };
         let key = match self.lookup(store, presented).await? {
             Some(key) => key,
-            None if allow_anonymous && self.key_count(store).await? == 0 => return Ok(Authenticated::Anonymous),
+            None if allow_anonymous && self.key_count(store).await? == 0 => {
+                return Ok(Authenticated::Anonymous)
+            }
             None => return Err(KeyAuthError::Invalid),
         };
         if !key.enabled {
@@ -117,7 +125,11 @@ impl KeyDirectory {
         Ok(Authenticated::Key(key))
     }
 
-    async fn lookup(&self, store: &dyn Store, presented: &str) -> Result<Option<ApiKey>, KeyAuthError> {
+    async fn lookup(
+        &self,
+        store: &dyn Store,
+        presented: &str,
+    ) -> Result<Option<ApiKey>, KeyAuthError> {
         let hash = hash_key(presented);
         if let Some(cached) = self.by_hash.get(&hash) {
             return Ok(cached);

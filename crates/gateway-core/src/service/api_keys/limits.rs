@@ -1,44 +1,12 @@
 //! Our own rate limits (scheduling.md §12): a global RPM token bucket, a per-key RPM bucket
-//! and a per-key in-flight cap. In process memory: exact on the desktop and on a single
-//! server node; several replicas each enforce the limits on their own share.
+//! and a per-key in-flight cap. They live in the cache, so replicas sharing Redis enforce
+//! one limit (each check is one Lua script); the desktop's in-process cache runs the same
+//! code in memory. The buckets are the whole state: no blackout, no escalation (unlike
+//! codex2api's limiter). A cache failure lets the request through: our limits protect the
+//! pool, and a Redis hiccup must not take the gateway down with it.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
-/// A plain token bucket: capacity = RPM, refilled at RPM/60 per second. The bucket is the
-/// whole state: no blackout, no escalation (unlike codex2api's limiter).
-#[derive(Debug, Clone)]
-pub struct TokenBucket {
-    tokens: f64,
-    capacity: f64,
-    updated: Instant,
-}
-
-impl TokenBucket {
-    pub fn new(rpm: u32, now: Instant) -> Self {
-        let capacity = f64::from(rpm.max(1));
-        Self { tokens: capacity, capacity, updated: now }
-    }
-
-    /// Takes one token, or returns the whole seconds until the next one (at least 1).
-    pub fn try_take(&mut self, rpm: u32, now: Instant) -> Result<(), u64> {
-        let capacity = f64::from(rpm.max(1));
-        let rate = capacity / 60.0;
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.capacity = capacity;
-        self.tokens = (self.tokens + elapsed * rate).min(capacity);
-        self.updated = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            return Ok(());
-        }
-        let wait = ((1.0 - self.tokens) / rate).ceil().max(1.0);
-        // Bounded by 60 s for any rpm ≥ 1.
-        Err(wait as u64)
-    }
-}
+use crate::cache::Cache;
+use crate::scheduler::shared::{Keeper, LeaseGuard};
 
 /// Which limit refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,100 +16,121 @@ pub enum LimitRefusal {
     KeyConcurrency,
 }
 
-/// Held while a request is in flight; dropping it frees the key's slot.
+/// Held while a request is in flight; dropping it frees the key's slot (a crashed process's
+/// slots lapse with their lease TTL).
 #[derive(Debug)]
-pub struct ConcurrencySlot(Arc<AtomicI64>);
+pub struct ConcurrencySlot(#[expect(dead_code, reason = "held for its Drop")] Option<LeaseGuard>);
 
-impl Drop for ConcurrencySlot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+#[derive(Debug, Default)]
+pub struct Limits;
+
+/// Takes one token from an RPM bucket; `Err(seconds)` until the next one (at least 1).
+async fn take(cache: &dyn Cache, key: &str, rpm: u32) -> Result<(), u64> {
+    match cache.bucket_take(key, rpm, f64::from(rpm) / 60.0).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(wait)) => Err(wait.as_secs_f64().ceil().max(1.0) as u64),
+        Err(err) => {
+            tracing::warn!(error = %err, key, "rate-limit check failed; letting the request through");
+            Ok(())
+        }
     }
-}
-
-#[derive(Default)]
-pub struct Limits {
-    global: Mutex<Option<TokenBucket>>,
-    per_key: Mutex<HashMap<i64, TokenBucket>>,
-    in_flight: Mutex<HashMap<i64, Arc<AtomicI64>>>,
 }
 
 impl Limits {
     /// The global bucket; `rpm == 0` means off.
-    pub fn check_global(&self, rpm: u32, now: Instant) -> Result<(), LimitRefusal> {
+    pub async fn check_global(&self, cache: &dyn Cache, rpm: u32) -> Result<(), LimitRefusal> {
         if rpm == 0 {
             return Ok(());
         }
-        let mut guard = self.global.lock().unwrap_or_else(|e| e.into_inner());
-        let bucket = guard.get_or_insert_with(|| TokenBucket::new(rpm, now));
-        bucket.try_take(rpm, now).map_err(|retry_after| LimitRefusal::GlobalRpm { retry_after })
+        take(cache, "rpm:global", rpm)
+            .await
+            .map_err(|retry_after| LimitRefusal::GlobalRpm { retry_after })
     }
 
     /// The key's bucket; `rpm <= 0` means unlimited.
-    pub fn check_key_rpm(&self, key_id: i64, rpm: i64, now: Instant) -> Result<(), LimitRefusal> {
+    pub async fn check_key_rpm(
+        &self,
+        cache: &dyn Cache,
+        key_id: i64,
+        rpm: i64,
+    ) -> Result<(), LimitRefusal> {
         let Ok(rpm) = u32::try_from(rpm) else {
             return Ok(());
         };
         if rpm == 0 {
             return Ok(());
         }
-        let mut buckets = self.per_key.lock().unwrap_or_else(|e| e.into_inner());
-        let bucket = buckets.entry(key_id).or_insert_with(|| TokenBucket::new(rpm, now));
-        bucket.try_take(rpm, now).map_err(|retry_after| LimitRefusal::KeyRpm { retry_after })
+        take(cache, &format!("rpm:key:{key_id}"), rpm)
+            .await
+            .map_err(|retry_after| LimitRefusal::KeyRpm { retry_after })
     }
 
-    /// Takes an in-flight slot of the key; `max <= 0` means unlimited (a slot is still
-    /// counted so a later lowered cap sees the true load).
-    pub fn acquire_slot(&self, key_id: i64, max: i64) -> Result<ConcurrencySlot, LimitRefusal> {
-        let counter = {
-            let mut map = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-            map.entry(key_id).or_default().clone()
+    /// Takes an in-flight slot of the key; `max <= 0` means unlimited.
+    pub async fn acquire_slot(
+        &self,
+        keeper: &std::sync::Arc<Keeper>,
+        key_id: i64,
+        max: i64,
+    ) -> Result<ConcurrencySlot, LimitRefusal> {
+        let Ok(max) = u32::try_from(max) else {
+            return Ok(ConcurrencySlot(None));
         };
-        let now = counter.fetch_add(1, Ordering::AcqRel) + 1;
-        let slot = ConcurrencySlot(counter);
-        if max > 0 && now > max {
-            return Err(LimitRefusal::KeyConcurrency);
+        if max == 0 {
+            return Ok(ConcurrencySlot(None));
         }
-        Ok(slot)
+        match keeper.acquire(&format!("slots:key:{key_id}"), max).await {
+            Ok(Some(lease)) => Ok(ConcurrencySlot(Some(lease))),
+            Ok(None) => Err(LimitRefusal::KeyConcurrency),
+            Err(()) => Ok(ConcurrencySlot(None)),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::sync::Arc;
 
     use super::*;
+    use crate::cache::memory::MemoryCache;
 
-    #[test]
-    fn bucket_allows_a_burst_of_rpm_then_refills() {
-        let t0 = Instant::now();
-        let mut b = TokenBucket::new(2, t0);
-        assert!(b.try_take(2, t0).is_ok());
-        assert!(b.try_take(2, t0).is_ok());
-        assert_eq!(b.try_take(2, t0), Err(30));
-        assert!(b.try_take(2, t0 + Duration::from_secs(30)).is_ok());
-        assert_eq!(b.try_take(2, t0 + Duration::from_secs(31)), Err(29));
+    #[tokio::test]
+    async fn buckets_per_key_and_global() {
+        let cache = MemoryCache::new();
+        let limits = Limits;
+        assert!(limits.check_global(&cache, 0).await.is_ok());
+        assert!(limits.check_global(&cache, 1).await.is_ok());
+        assert!(matches!(
+            limits.check_global(&cache, 1).await,
+            Err(LimitRefusal::GlobalRpm { retry_after: 60 })
+        ));
+        assert!(limits.check_key_rpm(&cache, 1, 1).await.is_ok());
+        assert!(limits.check_key_rpm(&cache, 2, 1).await.is_ok());
+        assert!(limits.check_key_rpm(&cache, 1, 1).await.is_err());
+        assert!(limits.check_key_rpm(&cache, 3, 0).await.is_ok());
     }
 
-    #[test]
-    fn limits_per_key_and_global() {
-        let limits = Limits::default();
-        let now = Instant::now();
-        assert!(limits.check_global(0, now).is_ok());
-        assert!(limits.check_global(1, now).is_ok());
-        assert!(matches!(limits.check_global(1, now), Err(LimitRefusal::GlobalRpm { retry_after: 60 })));
-        assert!(limits.check_key_rpm(1, 1, now).is_ok());
-        assert!(limits.check_key_rpm(2, 1, now).is_ok());
-        assert!(limits.check_key_rpm(1, 1, now).is_err());
-        assert!(limits.check_key_rpm(3, 0, now).is_ok());
-    }
-
-    #[test]
-    fn concurrency_slots_are_released_on_drop() {
-        let limits = Limits::default();
-        let a = limits.acquire_slot(7, 1).unwrap();
-        assert_eq!(limits.acquire_slot(7, 1).err(), Some(LimitRefusal::KeyConcurrency));
+    #[tokio::test]
+    async fn concurrency_slots_are_released_on_drop() {
+        let keeper = Keeper::new(Arc::new(MemoryCache::new()));
+        let task =
+            tokio::spawn(Arc::clone(&keeper).run(tokio_util::sync::CancellationToken::new()));
+        let limits = Limits;
+        let a = limits.acquire_slot(&keeper, 7, 1).await.unwrap();
+        assert_eq!(
+            limits.acquire_slot(&keeper, 7, 1).await.err(),
+            Some(LimitRefusal::KeyConcurrency)
+        );
         drop(a);
-        assert!(limits.acquire_slot(7, 1).is_ok());
-        let _many: Vec<_> = (0..5).map(|_| limits.acquire_slot(8, 0).unwrap()).collect();
+        let mut freed = false;
+        for _ in 0..100 {
+            if limits.acquire_slot(&keeper, 7, 1).await.is_ok() {
+                freed = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(freed, "a dropped slot is released by the keeper");
+        assert!(limits.acquire_slot(&keeper, 8, 0).await.is_ok());
+        task.abort();
     }
 }

@@ -42,7 +42,11 @@ pub fn hash_key(key: &str) -> String {
         return String::new();
     };
     mac.update(key.as_bytes());
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `sk-ab12…9f3e`: enough to recognise a key, useless to use it.
@@ -91,20 +95,36 @@ pub struct KeySettings {
 
 impl KeySettings {
     fn validate(&self) -> Result<(), ApiKeyError> {
-        for (field, value) in [("rpm", self.rpm), ("max_concurrency", self.max_concurrency), ("token_quota", self.token_quota)] {
+        for (field, value) in [
+            ("rpm", self.rpm),
+            ("max_concurrency", self.max_concurrency),
+            ("token_quota", self.token_quota),
+        ] {
             if value.is_some_and(|v| v < 0) {
-                return Err(ApiKeyError::Invalid(format!("{field} must be 0 (unlimited) or positive")));
+                return Err(ApiKeyError::Invalid(format!(
+                    "{field} must be 0 (unlimited) or positive"
+                )));
             }
         }
-        if self.name.as_deref().is_some_and(|n| n.chars().count() > 200) {
-            return Err(ApiKeyError::Invalid("name is longer than 200 characters".into()));
+        if self
+            .name
+            .as_deref()
+            .is_some_and(|n| n.chars().count() > 200)
+        {
+            return Err(ApiKeyError::Invalid(
+                "name is longer than 200 characters".into(),
+            ));
         }
         Ok(())
     }
 
     fn allowed_models(&self) -> Option<Vec<String>> {
         self.allowed_models.as_ref().map(|models| {
-            models.iter().map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect()
+            models
+                .iter()
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty())
+                .collect()
         })
     }
 }
@@ -122,7 +142,11 @@ pub async fn create(
         None => generate_key(),
     };
     let new = NewApiKey {
-        name: settings.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "API key".into()),
+        name: settings
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "API key".into()),
         key_hash: hash_key(&key),
         key_preview: preview(&key),
         rpm: settings.rpm.unwrap_or(0),
@@ -134,7 +158,11 @@ pub async fn create(
     };
     let mut row = store.insert_api_key(&new).await?;
     if settings.enabled == Some(false) {
-        let patch = ApiKeyPatch { enabled: Some(false), now: now_ms(), ..ApiKeyPatch::default() };
+        let patch = ApiKeyPatch {
+            enabled: Some(false),
+            now: now_ms(),
+            ..ApiKeyPatch::default()
+        };
         row = store.update_api_key(row.id, &patch).await?;
     }
     directory.invalidate();
@@ -144,7 +172,9 @@ pub async fn create(
 fn validate_supplied(key: String) -> Result<String, ApiKeyError> {
     let key = key.trim().to_owned();
     if !key.starts_with(KEY_PREFIX) {
-        return Err(ApiKeyError::Invalid(format!("a supplied key must start with {KEY_PREFIX}")));
+        return Err(ApiKeyError::Invalid(format!(
+            "a supplied key must start with {KEY_PREFIX}"
+        )));
     }
     if key.chars().count() < MIN_SUPPLIED_KEY_LEN || key.len() > MAX_KEY_LEN {
         return Err(ApiKeyError::Invalid(format!(
@@ -152,7 +182,9 @@ fn validate_supplied(key: String) -> Result<String, ApiKeyError> {
         )));
     }
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiKeyError::Invalid("a supplied key must be printable ASCII without spaces".into()));
+        return Err(ApiKeyError::Invalid(
+            "a supplied key must be printable ASCII without spaces".into(),
+        ));
     }
     Ok(key)
 }
@@ -161,10 +193,19 @@ pub async fn list(store: &dyn Store) -> Result<Vec<ApiKey>, ApiKeyError> {
     Ok(store.list_api_keys().await?)
 }
 
-pub async fn update(store: &dyn Store, directory: &KeyDirectory, id: i64, settings: KeySettings) -> Result<ApiKey, ApiKeyError> {
+pub async fn update(
+    store: &dyn Store,
+    directory: &KeyDirectory,
+    id: i64,
+    settings: KeySettings,
+) -> Result<ApiKey, ApiKeyError> {
     settings.validate()?;
     let patch = ApiKeyPatch {
-        name: settings.name.clone().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        name: settings
+            .name
+            .clone()
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
         enabled: settings.enabled,
         rpm: settings.rpm,
         max_concurrency: settings.max_concurrency,
@@ -178,7 +219,11 @@ pub async fn update(store: &dyn Store, directory: &KeyDirectory, id: i64, settin
     Ok(row)
 }
 
-pub async fn delete(store: &dyn Store, directory: &KeyDirectory, id: i64) -> Result<(), ApiKeyError> {
+pub async fn delete(
+    store: &dyn Store,
+    directory: &KeyDirectory,
+    id: i64,
+) -> Result<(), ApiKeyError> {
     store.delete_api_key(id).await?;
     directory.invalidate();
     Ok(())
@@ -204,7 +249,10 @@ mod tests {
         assert_eq!(h, hash_key("sk-abc"));
         assert_eq!(h.len(), 64);
         assert_ne!(h, hash_key("sk-abd"));
-        let plain: String = Sha256::digest(b"sk-abc").iter().map(|b| format!("{b:02x}")).collect();
+        let plain: String = Sha256::digest(b"sk-abc")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_ne!(h, plain);
     }
 
@@ -218,6 +266,9 @@ mod tests {
         assert!(validate_supplied("sk-short".into()).is_err());
         assert!(validate_supplied("pk-aaaaaaaaaaaaaaaaaaaaaaaa".into()).is_err());
         assert!(validate_supplied("sk-aaaaaaaaa aaaaaaaaaaaaaa".into()).is_err());
-        assert_eq!(validate_supplied(" sk-aaaaaaaaaaaaaaaaaa ".into()).unwrap(), "sk-aaaaaaaaaaaaaaaaaa");
+        assert_eq!(
+            validate_supplied(" sk-aaaaaaaaaaaaaaaaaa ".into()).unwrap(),
+            "sk-aaaaaaaaaaaaaaaaaa"
+        );
     }
 }

@@ -10,7 +10,12 @@ use sha2::{Digest, Sha256};
 
 /// Header sources in precedence order; names are matched case-insensitively by `HeaderMap`.
 const HEADER_SOURCES: &[&str] = &[
-    "session-id", "session_id", "thread-id", "conversation_id", "x-session-affinity", "x-claude-code-session-id",
+    "session-id",
+    "session_id",
+    "thread-id",
+    "conversation_id",
+    "x-session-affinity",
+    "x-claude-code-session-id",
 ];
 
 const CLIENT_PREFIX: &[u8] = b"switchyard/affinity/client/v1\0";
@@ -50,7 +55,12 @@ pub struct BodySources<'a> {
 }
 
 /// Derives the key for a translated request (model already resolved).
-pub fn derive(headers: &HeaderMap, body: BodySources<'_>, req: &ResponsesRequest, api_key_id: Option<i64>) -> AffinityKey {
+pub fn derive(
+    headers: &HeaderMap,
+    body: BodySources<'_>,
+    req: &ResponsesRequest,
+    api_key_id: Option<i64>,
+) -> AffinityKey {
     let tenant = api_key_id.map_or_else(|| "anonymous".to_owned(), |id| id.to_string());
     let header = HEADER_SOURCES.iter().find_map(|name| {
         let value = headers.get(*name)?.to_str().ok()?.trim();
@@ -58,14 +68,28 @@ pub fn derive(headers: &HeaderMap, body: BodySources<'_>, req: &ResponsesRequest
     });
     let client = header
         .map(|(name, value)| (AffinitySource::Header(name), value.to_owned()))
-        .or_else(|| nonempty(body.prompt_cache_key).map(|v| (AffinitySource::PromptCacheKey, v.to_owned())))
-        .or_else(|| nonempty(body.metadata_user_id).map(|v| (AffinitySource::MetadataUserId, session_part(v))));
+        .or_else(|| {
+            nonempty(body.prompt_cache_key).map(|v| (AffinitySource::PromptCacheKey, v.to_owned()))
+        })
+        .or_else(|| {
+            nonempty(body.metadata_user_id)
+                .map(|v| (AffinitySource::MetadataUserId, session_part(v)))
+        });
     if let Some((source, raw)) = client {
-        return AffinityKey { key: uuid_of(CLIENT_PREFIX, &tenant, &raw), source };
+        return AffinityKey {
+            key: uuid_of(CLIENT_PREFIX, &tenant, &raw),
+            source,
+        };
     }
     match content_basis(req) {
-        Some(basis) => AffinityKey { key: uuid_of(CONTENT_PREFIX, &tenant, &basis), source: AffinitySource::ContentHash },
-        None => AffinityKey { key: uuid::Uuid::now_v7().to_string(), source: AffinitySource::None },
+        Some(basis) => AffinityKey {
+            key: uuid_of(CONTENT_PREFIX, &tenant, &basis),
+            source: AffinitySource::ContentHash,
+        },
+        None => AffinityKey {
+            key: uuid::Uuid::now_v7().to_string(),
+            source: AffinitySource::None,
+        },
     }
 }
 
@@ -77,7 +101,11 @@ fn nonempty(value: Option<&str>) -> Option<&str> {
 fn session_part(user_id: &str) -> String {
     serde_json::from_str::<serde_json::Value>(user_id)
         .ok()
-        .and_then(|v| v.get("session_id").and_then(|s| s.as_str()).map(str::to_owned))
+        .and_then(|v| {
+            v.get("session_id")
+                .and_then(|s| s.as_str())
+                .map(str::to_owned)
+        })
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| user_id.to_owned())
 }
@@ -86,7 +114,14 @@ fn session_part(user_id: &str) -> String {
 /// when there is no user message at all.
 fn content_basis(req: &ResponsesRequest) -> Option<String> {
     let items: &[ResponseItem] = match &req.input {
-        ResponsesInput::Text(text) => return Some(format!("{}\0{}\0{}", req.model, req.instructions.as_deref().unwrap_or(""), text)),
+        ResponsesInput::Text(text) => {
+            return Some(format!(
+                "{}\0{}\0{}",
+                req.model,
+                req.instructions.as_deref().unwrap_or(""),
+                text
+            ))
+        }
         ResponsesInput::Items(items) => items,
     };
     let message_text = |roles: &[&str]| {
@@ -157,29 +192,62 @@ mod tests {
     fn body_sources_then_content_hash() {
         let h = HeaderMap::new();
         let req = request("sys", "hello");
-        let pck = derive(&h, BodySources { prompt_cache_key: Some("pck"), ..Default::default() }, &req, None);
+        let pck = derive(
+            &h,
+            BodySources {
+                prompt_cache_key: Some("pck"),
+                ..Default::default()
+            },
+            &req,
+            None,
+        );
         assert_eq!(pck.source, AffinitySource::PromptCacheKey);
         let meta = r#"{"device_id":"d","session_id":"s-1"}"#;
-        let m = derive(&h, BodySources { metadata_user_id: Some(meta), ..Default::default() }, &req, None);
+        let m = derive(
+            &h,
+            BodySources {
+                metadata_user_id: Some(meta),
+                ..Default::default()
+            },
+            &req,
+            None,
+        );
         let mut claude = HeaderMap::new();
         claude.insert("x-claude-code-session-id", HeaderValue::from_static("s-1"));
-        assert_eq!(m.key, derive(&claude, BodySources::default(), &req, None).key, "rows 5 and 7 agree");
+        assert_eq!(
+            m.key,
+            derive(&claude, BodySources::default(), &req, None).key,
+            "rows 5 and 7 agree"
+        );
         let c1 = derive(&h, BodySources::default(), &req, None);
         assert_eq!(c1.source, AffinitySource::ContentHash);
         let mut longer = request("sys", "hello");
         if let ResponsesInput::Items(items) = &mut longer.input {
             items.push(ResponseItem::text_message("user", "turn two"));
         }
-        assert_eq!(c1.key, derive(&h, BodySources::default(), &longer, None).key, "later turns keep the key");
-        assert_ne!(c1.key, derive(&h, BodySources::default(), &request("sys", "other"), None).key);
+        assert_eq!(
+            c1.key,
+            derive(&h, BodySources::default(), &longer, None).key,
+            "later turns keep the key"
+        );
+        assert_ne!(
+            c1.key,
+            derive(&h, BodySources::default(), &request("sys", "other"), None).key
+        );
     }
 
     #[test]
     fn no_user_message_means_no_affinity() {
-        let req = ResponsesRequest { model: "m".into(), ..ResponsesRequest::default() };
+        let req = ResponsesRequest {
+            model: "m".into(),
+            ..ResponsesRequest::default()
+        };
         let a = derive(&HeaderMap::new(), BodySources::default(), &req, None);
         assert_eq!(a.source, AffinitySource::None);
         assert!(!a.sticky());
-        assert_ne!(a.key, derive(&HeaderMap::new(), BodySources::default(), &req, None).key);
+        assert_ne!(
+            a.key,
+            derive(&HeaderMap::new(), BodySources::default(), &req, None).key
+        );
     }
 }

@@ -58,7 +58,10 @@ impl AttemptError {
 
 /// Runs attempts until one commits or the budget (`max_retries` switches) is spent.
 pub async fn open(ctx: &RelayContext<'_>, prepared: &mut Prepared) -> Result<Opened, RelayError> {
-    let client = ctx.api.upstream().map_err(|e| RelayError::Misconfigured(e.to_string()))?;
+    let client = ctx
+        .api
+        .upstream()
+        .map_err(|e| RelayError::Misconfigured(e.to_string()))?;
     let max_switches = ctx.state.runtime_settings().max_retries as usize;
     let mut tried: Vec<i64> = Vec::new();
     let mut switches = 0usize;
@@ -68,7 +71,10 @@ pub async fn open(ctx: &RelayContext<'_>, prepared: &mut Prepared) -> Result<Ope
         let pick = PickRequest {
             model: &prepared.model,
             exclude: &tried,
-            affinity_key: prepared.affinity.sticky().then_some(prepared.affinity.key.as_str()),
+            affinity_key: prepared
+                .affinity
+                .sticky()
+                .then_some(prepared.affinity.key.as_str()),
         };
         let grant = match ctx.state.pool().acquire(ctx.state, &pick).await {
             Ok(grant) => grant,
@@ -85,7 +91,11 @@ pub async fn open(ctx: &RelayContext<'_>, prepared: &mut Prepared) -> Result<Ope
             Err(err) => {
                 tried.push(account_id);
                 let kind = err.kind();
-                tracing::info!(account_id, kind = kind.as_str(), "attempt failed before the first content");
+                tracing::info!(
+                    account_id,
+                    kind = kind.as_str(),
+                    "attempt failed before the first content"
+                );
                 let quota = matches!(kind, UpstreamErrorKind::UsageLimit { .. });
                 let relay_err = err.into_relay();
                 if !kind.is_failover() || tried.len() >= MAX_ATTEMPTS {
@@ -122,13 +132,22 @@ async fn attempt_account(
             compat: CompatMode::Preserve,
         };
         let result = match client.send_responses(&grant, body, &call).await {
-            Ok(resp) => peek(FrameReader::new(resp)).await,
+            Ok(resp) => {
+                // Every answer carries the account's quota windows (upstream.md §5.1).
+                ctx.state.usage().observe_headers(grant.account_id, resp.headers());
+                peek(FrameReader::new(resp)).await
+            }
             Err(err) => Err(AttemptError::Http(err)),
         };
         let err = match result {
             Ok((reader, held)) => {
                 pool.report(&grant, &AttemptOutcome::Success);
-                return Ok(Opened { grant, reader, held, attempts: 0 });
+                return Ok(Opened {
+                    grant,
+                    reader,
+                    held,
+                    attempts: 0,
+                });
             }
             Err(err) => err,
         };
@@ -137,7 +156,10 @@ async fn attempt_account(
         match kind {
             UpstreamErrorKind::Unauthorized if !refreshed => {
                 refreshed = true;
-                grant = pool.after_unauthorized(ctx.state, grant).await.map_err(|_| err)?;
+                grant = pool
+                    .after_unauthorized(ctx.state, grant)
+                    .await
+                    .map_err(|_| err)?;
             }
             UpstreamErrorKind::InvalidEncryptedContent if !stripped => {
                 stripped = true;
@@ -157,15 +179,32 @@ async fn peek(mut reader: FrameReader) -> Result<(FrameReader, Vec<Frame>), Atte
     let mut held = Vec::new();
     let mut held_bytes = 0usize;
     loop {
-        let frame = match reader.next(FIRST_CONTENT_TIMEOUT).await.map_err(AttemptError::Http)? {
-            Next::Frame(frame) => frame,
-            Next::End => return Err(AttemptError::Stream(UpstreamFailure::stream_break("upstream closed the stream before any content"))),
-            Next::Idle => return Err(AttemptError::Stream(UpstreamFailure::stream_break("upstream sent no content in time"))),
+        let frame = match reader
+            .next(FIRST_CONTENT_TIMEOUT)
+            .await
+            .map_err(AttemptError::Http)?
+        {
+            Next::Frame(frame) => *frame,
+            Next::End => {
+                return Err(AttemptError::Stream(UpstreamFailure::stream_break(
+                    "upstream closed the stream before any content",
+                )))
+            }
+            Next::Idle => {
+                return Err(AttemptError::Stream(UpstreamFailure::stream_break(
+                    "upstream sent no content in time",
+                )))
+            }
         };
-        let class = frame.event.as_ref().map_or(EventClass::PreContent, classify_event);
+        let class = frame
+            .event
+            .as_ref()
+            .map_or(EventClass::PreContent, classify_event);
         if class == EventClass::Failed {
             let failure = frame.event.as_ref().and_then(failure_from_event);
-            return Err(AttemptError::Stream(failure.unwrap_or_else(|| UpstreamFailure::stream_break("upstream response failed"))));
+            return Err(AttemptError::Stream(failure.unwrap_or_else(|| {
+                UpstreamFailure::stream_break("upstream response failed")
+            })));
         }
         held_bytes += frame.sse.raw.len();
         held.push(frame);

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gateway_protocol::responses::{CollectedResponse, ResponseCollector, ResponseUsage};
+use gateway_protocol::responses::{CollectedResponse, ResponseCollector, ResponseUsage, StreamOutcome};
 use gateway_protocol::UpstreamFailure;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -16,6 +16,7 @@ use super::writer::{usage_of, Writer};
 use super::Hold;
 use crate::scheduler::AttemptOutcome;
 use crate::state::AppState;
+use crate::usage::{UsageGuard, CLIENT_CLOSED_STATUS, CLIENT_DISCONNECTED};
 
 /// Keep-alive cadence once committed (translation.md §10 table).
 const KEEPALIVE_EVERY: Duration = Duration::from_secs(10);
@@ -25,23 +26,37 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(15 * 60);
 const AFTER_CLIENT_GONE: Duration = Duration::from_secs(5);
 
 /// Starts the pump and returns the client body stream.
-pub fn stream(state: AppState, opened: Opened, writer: Writer, key_id: Option<i64>, hold: Hold) -> ReceiverStream<Bytes> {
+pub fn stream(
+    state: AppState,
+    opened: Opened,
+    writer: Writer,
+    guard: UsageGuard,
+    hold: Hold,
+) -> ReceiverStream<Bytes> {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
-        let usage = pump(&state, opened, writer, tx).await;
-        record_usage(&state, key_id, usage.as_ref());
+        pump(&state, opened, writer, tx, guard).await;
         drop(hold);
     });
     ReceiverStream::new(rx)
 }
 
-/// Sends bytes; `false` once the client is gone.
+/// The client side of the pump; remembers when the client went away.
 struct Sink {
     tx: mpsc::Sender<Bytes>,
     gone_at: Option<Instant>,
 }
 
 impl Sink {
+    /// How long to wait for the next upstream frame: the keep-alive period, or what is left
+    /// of the grace after the client left (`None` once it is spent).
+    fn next_wait(&self) -> Option<Duration> {
+        match self.gone_at {
+            Some(at) => AFTER_CLIENT_GONE.checked_sub(at.elapsed()),
+            None => Some(KEEPALIVE_EVERY),
+        }
+    }
+
     async fn send(&mut self, chunks: Vec<Bytes>) {
         for chunk in chunks {
             if self.gone_at.is_none() && self.tx.send(chunk).await.is_err() {
@@ -51,23 +66,32 @@ impl Sink {
     }
 }
 
-async fn pump(state: &AppState, opened: Opened, mut writer: Writer, tx: mpsc::Sender<Bytes>) -> Option<ResponseUsage> {
-    let Opened { grant, mut reader, held, .. } = opened;
+async fn pump(
+    state: &AppState,
+    opened: Opened,
+    mut writer: Writer,
+    tx: mpsc::Sender<Bytes>,
+    mut guard: UsageGuard,
+) {
+    let Opened {
+        grant,
+        mut reader,
+        held,
+        ..
+    } = opened;
     let mut sink = Sink { tx, gone_at: None };
     let mut usage = None;
+    let mut broke = false;
     sink.send(writer.open()).await;
     for frame in &held {
         usage = usage.or_else(|| usage_of(frame));
         sink.send(writer.push(frame)).await;
     }
+    guard.mark_first_token();
     let mut silent = Duration::ZERO;
     while !writer.is_finished() {
-        let wait = match sink.gone_at {
-            Some(at) => match AFTER_CLIENT_GONE.checked_sub(at.elapsed()) {
-                Some(left) => left,
-                None => break,
-            },
-            None => KEEPALIVE_EVERY,
+        let Some(wait) = sink.next_wait() else {
+            break;
         };
         match reader.next(wait).await {
             Ok(Next::Frame(frame)) => {
@@ -79,32 +103,64 @@ async fn pump(state: &AppState, opened: Opened, mut writer: Writer, tx: mpsc::Se
             Ok(Next::Idle) if sink.gone_at.is_some() => break,
             Ok(Next::Idle) => {
                 silent += wait;
-                if silent >= SILENCE_LIMIT {
-                    let failure = UpstreamFailure::stream_break("the upstream went silent");
-                    sink.send(writer.fail(&failure)).await;
-                } else {
-                    sink.send(vec![writer.keepalive()]).await;
-                }
+                broke |= silent >= SILENCE_LIMIT;
+                sink.send(idle_output(&mut writer, silent)).await;
             }
             Err(err) => {
-                let message = err.message.unwrap_or_else(|| "the upstream stream broke".into());
-                sink.send(writer.fail(&UpstreamFailure::stream_break(message))).await;
+                broke = true;
+                let message = err
+                    .message
+                    .unwrap_or_else(|| "the upstream stream broke".into());
+                sink.send(writer.fail(&UpstreamFailure::stream_break(message)))
+                    .await;
             }
         }
     }
     if usage.is_none() && sink.gone_at.is_none() {
         state.pool().report(&grant, &AttemptOutcome::Transport);
     }
+    set_tokens(&mut guard, usage.as_ref());
     if let Some(at) = sink.gone_at {
-        tracing::info!(status = 499, after_ms = at.elapsed().as_millis() as u64, "client left before the answer ended");
+        let after_ms = u64::try_from(at.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(
+            status = 499,
+            after_ms,
+            "client left before the answer ended"
+        );
+        guard.finish_with_error(CLIENT_CLOSED_STATUS, CLIENT_DISCONNECTED);
+    } else if broke || usage.is_none() {
+        guard.finish_with_error(502, "upstream_stream_broke");
+    } else {
+        guard.finish(200);
     }
-    usage
+}
+
+/// Copies the upstream's usage onto the log row (estimating nothing: no usage, no tokens).
+fn set_tokens(guard: &mut UsageGuard, usage: Option<&ResponseUsage>) {
+    let Some(u) = usage else { return };
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    guard.set_tokens(n(u.input_tokens), n(u.cached_tokens()), n(u.output_tokens), n(u.reasoning_tokens()));
+}
+
+/// A keep-alive while the upstream is quiet, or the terminal error once it was quiet too long.
+fn idle_output(writer: &mut Writer, silent: Duration) -> Vec<Bytes> {
+    if silent >= SILENCE_LIMIT {
+        writer.fail(&UpstreamFailure::stream_break("the upstream went silent"))
+    } else {
+        vec![writer.keepalive()]
+    }
 }
 
 /// Collects a committed stream for a non-streaming client.
-pub async fn collect(state: &AppState, opened: Opened, key_id: Option<i64>) -> CollectedResponse {
-    let Opened { grant, mut reader, held, .. } = opened;
+pub async fn collect(state: &AppState, opened: Opened, mut guard: UsageGuard) -> CollectedResponse {
+    let Opened {
+        grant,
+        mut reader,
+        held,
+        ..
+    } = opened;
     let mut collector = ResponseCollector::new();
+    guard.mark_first_token();
     for frame in &held {
         if let Some(event) = &frame.event {
             collector.push(event);
@@ -125,20 +181,11 @@ pub async fn collect(state: &AppState, opened: Opened, key_id: Option<i64>) -> C
     if collected.response.usage.is_none() {
         state.pool().report(&grant, &AttemptOutcome::Transport);
     }
-    record_usage(state, key_id, collected.response.usage.as_ref());
+    set_tokens(&mut guard, collected.response.usage.as_ref());
+    match &collected.outcome {
+        StreamOutcome::Failed(f) => guard.finish_with_error(i64::from(f.status), "upstream_stream_failed"),
+        _ if collected.response.usage.is_none() => guard.finish_with_error(502, "upstream_stream_broke"),
+        _ => guard.finish(200),
+    }
     collected
-}
-
-/// Adds the request's tokens to the key's `tokens_used` (its quota), off the request path.
-fn record_usage(state: &AppState, key_id: Option<i64>, usage: Option<&ResponseUsage>) {
-    let (Some(key_id), Some(usage)) = (key_id, usage) else {
-        return;
-    };
-    let tokens = i64::try_from(usage.input_tokens.saturating_add(usage.output_tokens)).unwrap_or(i64::MAX);
-    let store = state.store().clone();
-    tokio::spawn(async move {
-        if let Err(err) = store.record_api_key_use(key_id, tokens, crate::service::now_ms()).await {
-            tracing::warn!(key_id, error = %err, "could not record API key usage");
-        }
-    });
 }

@@ -27,3 +27,26 @@ pub enum RelayError {
     #[error("the gateway is misconfigured: {0}")]
     Misconfigured(String),
 }
+
+impl RelayError {
+    /// The status and stable error word the usage log records for a request that got no
+    /// stream. It follows the client-facing mapping in `http/public/error.rs` in spirit:
+    /// account-side failures are the gateway's (5xx), quota and limits are 429.
+    pub fn usage_status(&self) -> (i64, &'static str) {
+        match self {
+            RelayError::Protocol(_) => (400, "invalid_request"),
+            RelayError::ModelNotAllowed(_) => (403, "model_not_allowed"),
+            RelayError::Pool(PoolError::Exhausted { .. }) => (429, "usage_limit"),
+            RelayError::Pool(PoolError::RateLimited { .. }) => (429, "rate_limited"),
+            RelayError::Pool(_) => (503, "no_available_account"),
+            RelayError::Upstream(e) => match e.status {
+                Some(429) => (429, "upstream_rate_limited"),
+                Some(s) if (400..500).contains(&s) && s != 401 && s != 403 => (i64::from(s), "upstream_bad_request"),
+                Some(_) => (502, "upstream_error"),
+                None => (502, "upstream_transport"),
+            },
+            RelayError::Stream(f) => (i64::from(f.status).max(400), "upstream_stream_failed"),
+            RelayError::Misconfigured(_) => (503, "misconfigured"),
+        }
+    }
+}

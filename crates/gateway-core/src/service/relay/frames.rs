@@ -24,7 +24,7 @@ impl Frame {
 
 /// What a bounded read produced.
 pub enum Next {
-    Frame(Frame),
+    Frame(Box<Frame>),
     /// The body ended (a trailing unterminated frame was already delivered).
     End,
     /// Nothing arrived within the bound.
@@ -40,7 +40,12 @@ pub struct FrameReader {
 
 impl FrameReader {
     pub fn new(resp: reqwest::Response) -> Self {
-        Self { resp, decoder: SseDecoder::new(), queue: VecDeque::new(), ended: false }
+        Self {
+            resp,
+            decoder: SseDecoder::new(),
+            queue: VecDeque::new(),
+            ended: false,
+        }
     }
 
     /// The next frame, waiting at most `idle` for bytes. A read that times out leaves the
@@ -48,7 +53,7 @@ impl FrameReader {
     pub async fn next(&mut self, idle: Duration) -> Result<Next, UpstreamError> {
         loop {
             if let Some(frame) = self.queue.pop_front() {
-                return Ok(Next::Frame(Frame::new(frame)));
+                return Ok(Next::Frame(Box::new(Frame::new(frame))));
             }
             if self.ended {
                 return Ok(Next::End);

@@ -16,8 +16,8 @@ use axum::http::HeaderMap;
 use bytes::Bytes;
 use gateway_protocol::responses::{CollectedResponse, StreamOutcome};
 use gateway_protocol::{
-    aggregate_anthropic_message, aggregate_chat_completion, AnthropicStreamOptions, ChatCompletionRequest,
-    ChatStreamOptions, MessagesRequest, ResponsesRequest,
+    aggregate_anthropic_message, aggregate_chat_completion, AnthropicStreamOptions,
+    ChatCompletionRequest, ChatStreamOptions, MessagesRequest, ResponsesRequest,
 };
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -29,6 +29,7 @@ pub use prepare::{OutputSpec, Prepared, BUILTIN_MODELS};
 use crate::service::api_keys::Authenticated;
 use crate::service::public_api::PublicApi;
 use crate::state::AppState;
+use crate::store::NewUsageLog;
 use writer::{unix_secs, Writer};
 
 /// Everything a relay call needs from the request besides its body.
@@ -41,8 +42,15 @@ pub struct RelayContext<'a> {
 }
 
 impl<'a> RelayContext<'a> {
-    fn prepare_context(&self, settings: &'a crate::service::settings::RuntimeSettings) -> prepare::PrepareContext<'a> {
-        prepare::PrepareContext { headers: self.headers, settings, caller: self.caller }
+    fn prepare_context(
+        &self,
+        settings: &'a crate::service::settings::RuntimeSettings,
+    ) -> prepare::PrepareContext<'a> {
+        prepare::PrepareContext {
+            headers: self.headers,
+            settings,
+            caller: self.caller,
+        }
     }
 }
 
@@ -55,40 +63,91 @@ pub enum Reply {
     Stream(ReceiverStream<Bytes>),
 }
 
-pub async fn chat(ctx: RelayContext<'_>, req: &ChatCompletionRequest, hold: Hold) -> Result<Reply, RelayError> {
+pub async fn chat(
+    ctx: RelayContext<'_>,
+    req: &ChatCompletionRequest,
+    hold: Hold,
+) -> Result<Reply, RelayError> {
     let settings = ctx.state.runtime_settings();
     let prepared = prepare::chat(req, ctx.prepare_context(&settings))?;
     run(ctx, prepared, hold).await
 }
 
-pub async fn messages(ctx: RelayContext<'_>, req: &MessagesRequest, hold: Hold) -> Result<Reply, RelayError> {
+pub async fn messages(
+    ctx: RelayContext<'_>,
+    req: &MessagesRequest,
+    hold: Hold,
+) -> Result<Reply, RelayError> {
     let settings = ctx.state.runtime_settings();
     let prepared = prepare::messages(req, ctx.prepare_context(&settings))?;
     run(ctx, prepared, hold).await
 }
 
-pub async fn responses(ctx: RelayContext<'_>, req: ResponsesRequest, hold: Hold) -> Result<Reply, RelayError> {
+pub async fn responses(
+    ctx: RelayContext<'_>,
+    req: ResponsesRequest,
+    hold: Hold,
+) -> Result<Reply, RelayError> {
     let settings = ctx.state.runtime_settings();
     let prepared = prepare::responses(req, false, ctx.prepare_context(&settings))?;
     run(ctx, prepared, hold).await
 }
 
-async fn run(ctx: RelayContext<'_>, mut prepared: Prepared, hold: Hold) -> Result<Reply, RelayError> {
+async fn run(
+    ctx: RelayContext<'_>,
+    mut prepared: Prepared,
+    hold: Hold,
+) -> Result<Reply, RelayError> {
     tracing::debug!(model = %prepared.model, affinity = ?prepared.affinity.source, "relaying");
-    let opened = attempt::open(&ctx, &mut prepared).await?;
-    let key_id = ctx.caller.key_id();
+    let mut guard = ctx.state.usage().begin(usage_row(&ctx, &prepared));
+    let opened = match attempt::open(&ctx, &mut prepared).await {
+        Ok(opened) => opened,
+        Err(err) => {
+            let (status, kind) = err.usage_status();
+            guard.finish_with_error(status, kind);
+            return Err(err);
+        }
+    };
+    guard.row_mut().account_id = Some(opened.grant.account_id);
+    guard.row_mut().attempts = i64::from(opened.attempts);
     if prepared.stream {
         let writer = Writer::new(&prepared);
-        return Ok(Reply::Stream(deliver::stream(ctx.state.clone(), opened, writer, key_id, hold)));
+        return Ok(Reply::Stream(deliver::stream(ctx.state.clone(), opened, writer, guard, hold)));
     }
-    let collected = deliver::collect(ctx.state, opened, key_id).await;
+    let collected = deliver::collect(ctx.state, opened, guard).await;
     drop(hold);
     aggregate(&prepared, &collected).map(Reply::Json)
 }
 
+/// The usage-log row as far as it is known before any account is picked.
+fn usage_row(ctx: &RelayContext<'_>, prepared: &Prepared) -> NewUsageLog {
+    let header = |name: &str| ctx.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let endpoint = match prepared.output {
+        OutputSpec::Chat { .. } => "/v1/chat/completions",
+        OutputSpec::Messages { .. } => "/v1/messages",
+        OutputSpec::Native => "/v1/responses",
+    };
+    NewUsageLog {
+        request_id: header("x-request-id").unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string()),
+        api_key_id: ctx.caller.key_id(),
+        endpoint: endpoint.to_owned(),
+        upstream_endpoint: Some("/responses".to_owned()),
+        requested_model: Some(prepared.requested_model.clone()),
+        effective_model: Some(prepared.model.clone()),
+        stream: prepared.stream,
+        user_agent: header("user-agent"),
+        ..NewUsageLog::default()
+    }
+}
+
 /// The non-streaming answer in the client's protocol; a failed stream becomes an HTTP error.
-fn aggregate(prepared: &Prepared, collected: &CollectedResponse) -> Result<serde_json::Value, RelayError> {
-    let to_json = |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| RelayError::Misconfigured(e.to_string()));
+fn aggregate(
+    prepared: &Prepared,
+    collected: &CollectedResponse,
+) -> Result<serde_json::Value, RelayError> {
+    let to_json = |v: Result<serde_json::Value, serde_json::Error>| {
+        v.map_err(|e| RelayError::Misconfigured(e.to_string()))
+    };
     match prepared.output {
         OutputSpec::Chat { .. } => {
             let opts = ChatStreamOptions {
@@ -97,7 +156,8 @@ fn aggregate(prepared: &Prepared, collected: &CollectedResponse) -> Result<serde
                 model: prepared.requested_model.clone(),
                 include_usage: false,
             };
-            let completion = aggregate_chat_completion(collected, &opts).map_err(RelayError::Stream)?;
+            let completion =
+                aggregate_chat_completion(collected, &opts).map_err(RelayError::Stream)?;
             to_json(serde_json::to_value(completion))
         }
         OutputSpec::Messages { thinking } => {
@@ -106,7 +166,8 @@ fn aggregate(prepared: &Prepared, collected: &CollectedResponse) -> Result<serde
                 model: prepared.requested_model.clone(),
                 thinking,
             };
-            let (message, _notes) = aggregate_anthropic_message(collected, &opts).map_err(RelayError::Stream)?;
+            let (message, _notes) =
+                aggregate_anthropic_message(collected, &opts).map_err(RelayError::Stream)?;
             to_json(serde_json::to_value(message))
         }
         OutputSpec::Native => match &collected.outcome {

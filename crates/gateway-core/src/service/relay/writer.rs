@@ -3,10 +3,12 @@
 //! forwards the upstream frame bytes untouched (dropping only `codex.rate_limits`).
 
 use bytes::Bytes;
-use gateway_protocol::responses::{native_frame_action, native_stream_break_frame, NativeFrameAction, ResponseUsage};
+use gateway_protocol::responses::{
+    native_frame_action, native_stream_break_frame, NativeFrameAction, ResponseUsage,
+};
 use gateway_protocol::{
-    AnthropicStreamEvent, AnthropicStreamOptions, ChatStreamItem, ChatStreamOptions, ResponsesStreamEvent,
-    ResponsesToAnthropicStream, ResponsesToChatStream, UpstreamFailure,
+    AnthropicStreamEvent, AnthropicStreamOptions, ChatStreamItem, ChatStreamOptions,
+    ResponsesStreamEvent, ResponsesToAnthropicStream, ResponsesToChatStream, UpstreamFailure,
 };
 use serde::Deserialize;
 
@@ -32,17 +34,21 @@ pub struct NativeState {
 impl Writer {
     pub fn new(prepared: &Prepared) -> Self {
         match prepared.output {
-            OutputSpec::Chat { include_usage } => Writer::Chat(ResponsesToChatStream::new(ChatStreamOptions {
-                id: format!("chatcmpl-{}", uuid::Uuid::now_v7().simple()),
-                created: unix_secs(),
-                model: prepared.requested_model.clone(),
-                include_usage,
-            })),
-            OutputSpec::Messages { thinking } => Writer::Messages(ResponsesToAnthropicStream::new(AnthropicStreamOptions {
-                message_id: format!("msg_{}", uuid::Uuid::now_v7().simple()),
-                model: prepared.requested_model.clone(),
-                thinking,
-            })),
+            OutputSpec::Chat { include_usage } => {
+                Writer::Chat(ResponsesToChatStream::new(ChatStreamOptions {
+                    id: format!("chatcmpl-{}", uuid::Uuid::now_v7().simple()),
+                    created: unix_secs(),
+                    model: prepared.requested_model.clone(),
+                    include_usage,
+                }))
+            }
+            OutputSpec::Messages { thinking } => {
+                Writer::Messages(ResponsesToAnthropicStream::new(AnthropicStreamOptions {
+                    message_id: format!("msg_{}", uuid::Uuid::now_v7().simple()),
+                    model: prepared.requested_model.clone(),
+                    thinking,
+                }))
+            }
             OutputSpec::Native => Writer::Native(NativeState::default()),
         }
     }
@@ -70,7 +76,9 @@ impl Writer {
         match self {
             Writer::Chat(c) => chat_bytes(c.finish()),
             Writer::Messages(m) => anthropic_bytes(m.finish()),
-            Writer::Native(n) if !n.finished => n.fail("upstream stream closed before response.completed"),
+            Writer::Native(n) if !n.finished => {
+                n.fail("upstream stream closed before response.completed")
+            }
             Writer::Native(_) => Vec::new(),
         }
     }
@@ -104,12 +112,19 @@ impl Writer {
 impl NativeState {
     fn push(&mut self, frame: &Frame, event: Option<&ResponsesStreamEvent>) -> Vec<Bytes> {
         if let Some(event) = event {
-            if let Some(id) = event.response().map(|r| r.id.clone()).filter(|id| !id.is_empty()) {
+            if let Some(id) = event
+                .response()
+                .map(|r| r.id.clone())
+                .filter(|id| !id.is_empty())
+            {
                 self.response_id = id;
             }
             self.finished |= event.is_terminal();
         }
-        if let Ok(SequenceOnly { sequence_number: Some(seq) }) = serde_json::from_str(&frame.sse.data) {
+        if let Ok(SequenceOnly {
+            sequence_number: Some(seq),
+        }) = serde_json::from_str(&frame.sse.data)
+        {
             self.next_sequence = seq + 1;
         }
         match native_frame_action(&frame.sse) {
@@ -120,7 +135,11 @@ impl NativeState {
 
     fn fail(&mut self, message: &str) -> Vec<Bytes> {
         self.finished = true;
-        vec![native_stream_break_frame(&self.response_id, self.next_sequence, message)]
+        vec![native_stream_break_frame(
+            &self.response_id,
+            self.next_sequence,
+            message,
+        )]
     }
 }
 

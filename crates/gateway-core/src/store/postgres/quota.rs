@@ -1,7 +1,7 @@
 //! `QuotaRepo` on PostgreSQL: the latest observation of each quota window of an account.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Postgres};
+use sqlx::{Postgres, QueryBuilder};
 
 use super::PgStore;
 use crate::store::rows::{self, quota_columns};
@@ -36,12 +36,17 @@ impl QuotaRepo for PgStore {
         Ok(())
     }
 
-    async fn delete_quota_window(&self, account_id: i64, kind: QuotaWindowKind) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM account_quota WHERE account_id = $1 AND window_kind = $2")
-            .bind(account_id)
-            .bind(kind.as_str())
-            .execute(&self.pool)
-            .await?;
+    async fn delete_quota_window(
+        &self,
+        account_id: i64,
+        kind: QuotaWindowKind,
+    ) -> StoreResult<bool> {
+        let done =
+            sqlx::query("DELETE FROM account_quota WHERE account_id = $1 AND window_kind = $2")
+                .bind(account_id)
+                .bind(kind.as_str())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -1,7 +1,7 @@
 //! `RollupRepo` on PostgreSQL: hourly and daily usage cells, folded in by the usage writer.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Row, Postgres, PgConnection};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::PgStore;
 use crate::store::rows::{self, totals_columns};

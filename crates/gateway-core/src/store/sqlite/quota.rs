@@ -36,12 +36,17 @@ impl QuotaRepo for SqliteStore {
         Ok(())
     }
 
-    async fn delete_quota_window(&self, account_id: i64, kind: QuotaWindowKind) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM account_quota WHERE account_id = ? AND window_kind = ?")
-            .bind(account_id)
-            .bind(kind.as_str())
-            .execute(&self.pool)
-            .await?;
+    async fn delete_quota_window(
+        &self,
+        account_id: i64,
+        kind: QuotaWindowKind,
+    ) -> StoreResult<bool> {
+        let done =
+            sqlx::query("DELETE FROM account_quota WHERE account_id = ? AND window_kind = ?")
+                .bind(account_id)
+                .bind(kind.as_str())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 

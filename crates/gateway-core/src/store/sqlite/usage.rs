@@ -7,8 +7,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use super::SqliteStore;
 use crate::store::rows::{self, usage_columns, usage_insert_columns, usage_sum_columns};
 use crate::store::{
-    page_window, NewUsageLog, Page, StoreResult, UsageAggregate, UsageAggregateQuery,
-    UsageFilter, UsageLog, UsageRepo, UsageRollup,
+    page_window, NewUsageLog, Page, StoreResult, UsageAggregate, UsageAggregateQuery, UsageFilter,
+    UsageLog, UsageRepo, UsageRollup,
 };
 
 /// Rows per INSERT statement: 20 binds a row stays far below SQLite's 32 766 bind limit.
@@ -92,7 +92,11 @@ impl UsageRepo for SqliteStore {
         self.record_usage(batch, &[]).await
     }
 
-    async fn record_usage(&self, batch: &[NewUsageLog], rollups: &[UsageRollup]) -> StoreResult<()> {
+    async fn record_usage(
+        &self,
+        batch: &[NewUsageLog],
+        rollups: &[UsageRollup],
+    ) -> StoreResult<()> {
         if batch.is_empty() && rollups.is_empty() {
             return Ok(());
         }
@@ -104,8 +108,16 @@ impl UsageRepo for SqliteStore {
     }
 
     async fn aggregate_usage(&self, q: &UsageAggregateQuery) -> StoreResult<Vec<UsageAggregate>> {
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT (created_at / ");
-        qb.push_bind(q.bucket_ms).push(") * ").push_bind(q.bucket_ms).push(" AS bucket_start, ");
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT ");
+        if q.bucket_ms > 0 {
+            qb.push("(created_at / ")
+                .push_bind(q.bucket_ms)
+                .push(") * ")
+                .push_bind(q.bucket_ms);
+        } else {
+            qb.push("CAST(").push_bind(q.start).push(" AS BIGINT)");
+        }
+        qb.push(" AS bucket_start, ");
         if q.by_model {
             qb.push("COALESCE(effective_model, requested_model, '') AS model, ");
         }
@@ -124,7 +136,11 @@ impl UsageRepo for SqliteStore {
             .map(|row| {
                 Ok(UsageAggregate {
                     bucket_start: row.try_get("bucket_start")?,
-                    model: if q.by_model { Some(row.try_get("model")?) } else { None },
+                    model: if q.by_model {
+                        Some(row.try_get("model")?)
+                    } else {
+                        None
+                    },
                     totals: rows::totals(row)?,
                 })
             })
