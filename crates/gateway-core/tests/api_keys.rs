@@ -236,6 +236,10 @@ async fn without_any_key_the_gateway_fails_closed_unless_anonymous() {
 #[tokio::test]
 async fn token_quota_is_enforced() {
     let r = setup(1).await;
+    // Key usage is charged when the usage writer flushes its batch.
+    let state = &r.gw.state;
+    state.store().put_setting("usage_log_flush_interval_seconds", "1").await.unwrap();
+    state.reload_settings().await.unwrap();
     let (id, key) = new_key(&r, json!({"token_quota": 1})).await;
     assert_eq!(
         call(&r, CHAT, &chat_body(), Some(("x-api-key", &key)))
@@ -244,7 +248,7 @@ async fn token_quota_is_enforced() {
         StatusCode::OK
     );
     let mut used = 0;
-    for _ in 0..50 {
+    for _ in 0..250 {
         let (_, list) = r.admin(Method::GET, "/keys", Value::Null).await;
         used = list["keys"]
             .as_array()
