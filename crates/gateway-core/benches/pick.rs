@@ -41,7 +41,7 @@ fn account(id: i64) -> Account {
 }
 
 fn pool(n: i64) -> Pool {
-    let oauth = OAuthClient::new(reqwest::Client::new(), "http://127.0.0.1:9/oauth/token".into());
+    let oauth = OAuthClient::new(reqwest::Client::new(), "http://127.0.0.1:9/oauth/token");
     let pool = Pool::new(Refresher::new(oauth));
     pool.load_accounts((1..=n).map(account).collect());
     pool

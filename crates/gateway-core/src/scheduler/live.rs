@@ -101,10 +101,6 @@ impl Live {
         now >= self.view_until.load(Ordering::Relaxed)
     }
 
-    pub fn model_cooling(&self, model: &str, now: i64) -> bool {
-        self.has_model_cooldowns() && self.lock().cooldowns.model_active(model, now).is_some()
-    }
-
     /// Takes a slot unless at `limit`.
     pub fn try_occupy(&self, limit: u32) -> bool {
         self.in_flight
