@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { DELTA_DELAY_MS, assertIncremental, expectedOutput, mockUsages, startStack } from './harness.mjs';
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-5';
 let stack;
 let client;
 

@@ -430,3 +430,37 @@ export function cliEnv(extra) {
     ...extra,
   };
 }
+
+/**
+ * A stand-in for the outside world: the CLIs get HTTP(S)_PROXY pointing here (loopback is
+ * exempt through NO_PROXY), so any attempt to reach a real host (api.openai.com,
+ * api.anthropic.com, telemetry, update checks) is refused and recorded instead of leaving the
+ * machine.
+ */
+export async function sentinelProxy() {
+  const attempts = [];
+  const server = http.createServer((req, res) => {
+    attempts.push(`${req.method} ${req.url}`);
+    res.writeHead(403).end('blocked by the e2e sentinel proxy');
+  });
+  server.on('connect', (req, socket) => {
+    attempts.push(`CONNECT ${req.url}`);
+    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    attempts,
+    env: {
+      HTTP_PROXY: url,
+      HTTPS_PROXY: url,
+      ALL_PROXY: url,
+      http_proxy: url,
+      https_proxy: url,
+      all_proxy: url,
+      NO_PROXY: '127.0.0.1,localhost',
+      no_proxy: '127.0.0.1,localhost',
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
+}

@@ -179,9 +179,17 @@ async fn tray_pause_and_pin_act_on_the_pool() {
     );
     assert_eq!(crate::pool::summary(&host).await.ready, 2);
 
-    // gateway-core has no account pins yet: the tray says so instead of pretending.
-    let pin = actions::handle(handle, &format!("pin.{alpha}")).await;
-    assert!(pin.unwrap_err().contains("pin"));
+    assert_eq!(
+        actions::handle(handle, &format!("pin.{alpha}")).await,
+        Ok(Outcome::Done)
+    );
+    assert_eq!(crate::pool::summary(&host).await.pinned, Some(alpha));
+    assert_eq!(actions::handle(handle, "pin.auto").await, Ok(Outcome::Done));
+    assert_eq!(crate::pool::summary(&host).await.pinned, None);
+    assert!(
+        actions::handle(handle, "pin.999999").await.is_err(),
+        "unknown account"
+    );
 
     host.stop().await;
     mock.shutdown().await;

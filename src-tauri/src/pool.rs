@@ -61,8 +61,6 @@ pub enum PoolActionError {
     Stopped,
     #[error("{0}")]
     Account(#[from] accounts::AccountError),
-    #[error("pinning needs a gateway-core with account pins")]
-    PinUnsupported,
 }
 
 fn ready(a: &Account) -> bool {
@@ -115,7 +113,7 @@ pub async fn summary(host: &GatewayHost) -> Summary {
                 paused: a.paused,
             })
             .collect(),
-        pinned: None,
+        pinned: state.runtime_settings().scheduler.pinned_account_id,
     }
 }
 
@@ -130,9 +128,23 @@ pub async fn set_paused(host: &GatewayHost, id: i64, paused: bool) -> Result<(),
     Ok(())
 }
 
-/// Pins routing to one account, or back to automatic with `None`.
+/// Pins routing to one account, or back to automatic with `None` (the same scheduler call
+/// as the admin API's pin routes, persisted in the runtime settings).
 pub async fn set_pin(host: &GatewayHost, id: Option<i64>) -> Result<(), PoolActionError> {
-    let _state = host.app_state().await.ok_or(PoolActionError::Stopped)?;
-    tracing::warn!(?id, "account pins are not in gateway-core yet");
-    Err(PoolActionError::PinUnsupported)
+    let state = host.app_state().await.ok_or(PoolActionError::Stopped)?;
+    if let Some(id) = id {
+        let known = state
+            .pool()
+            .snapshot_accounts()
+            .iter()
+            .any(|a| a.id == id && a.deleted_at.is_none());
+        if !known {
+            return Err(PoolActionError::Account(accounts::AccountError::NotFound));
+        }
+    }
+    state
+        .pool()
+        .set_pin(&state, id)
+        .await
+        .map_err(|e| PoolActionError::Account(accounts::AccountError::Store(e)))
 }
