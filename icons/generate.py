@@ -2,11 +2,15 @@
 
 Three tray states share one glyph, two rails joined by a switch, on a rounded square whose
 colour carries the state: running (green), stopped (grey), degraded (amber).
-Run: python3 icons/generate.py
+Run: python3 icons/generate.py (also packs icon.ico, icon.icns and 128x128@2x.png via bundle.py)
 """
 import os
 import struct
+import sys
 import zlib
+
+sys.dont_write_bytecode = True  # no icons/__pycache__ next to the committed files
+import bundle  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STATES = {"running": (34, 160, 90), "stopped": (120, 124, 130), "degraded": (222, 150, 20)}
@@ -56,6 +60,7 @@ def main():
     png(os.path.join(HERE, "icon.png"), 512, APP)
     for state, colour in STATES.items():
         png(os.path.join(HERE, f"tray-{state}.png"), 64, colour)
+    bundle.main()
 
 
 if __name__ == "__main__":

@@ -42,3 +42,19 @@ if [ -f src-web/package.json ]; then
     [ "${CI:-}" = "true" ] && exit 1
   fi
 fi
+
+# The real clients against switchyard-server and mock-upstream (e2e/clients, issue 4): Codex
+# CLI, Claude Code and the official openai / @anthropic-ai/sdk SDKs, pinned in
+# e2e/clients/package.json and installed from the npm registry by `npm ci`.
+if [ -f e2e/clients/package.json ]; then
+  if command -v npm >/dev/null && command -v node >/dev/null; then
+    [ -d node_modules/@openai/codex ] && [ -d node_modules/@anthropic-ai/claude-code ] \
+      || npm ci --no-audit --no-fund
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/switchyard-target}"
+    cargo build --locked -p gateway-core --bin switchyard-server -p mock-upstream --bin mock-upstream
+    npm run e2e:clients
+  else
+    echo "!!! SKIPPED: node/npm not found: the real-client end-to-end tests (e2e/clients: Codex CLI, Claude Code, openai and Anthropic SDKs) DID NOT RUN (install Node.js 20+)" >&2
+    [ "${CI:-}" = "true" ] && exit 1
+  fi
+fi

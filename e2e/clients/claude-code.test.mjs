@@ -31,7 +31,7 @@ before(async () => {
 after(async () => {
   await proxy?.close();
   await sentinel?.close();
-  stack?.stop();
+  await stack?.stop();
 });
 
 /**

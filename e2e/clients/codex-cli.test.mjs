@@ -34,7 +34,7 @@ before(async () => {
 after(async () => {
   await proxy?.close();
   await sentinel?.close();
-  stack?.stop();
+  await stack?.stop();
 });
 
 /** A fresh CODEX_HOME with the gateway as the model provider, and a fresh working directory. */

@@ -172,12 +172,29 @@ export async function startStack({ accounts = 2 } = {}) {
       await ctl('POST', '/delay', { delta_delay_ms: ms });
     },
     async stop() {
-      stopAll();
+      await stopAndWait();
     },
   };
   return stack;
 }
 
+/**
+ * SIGTERM to every child, SIGKILL after 3 s (the server's graceful shutdown waits for the
+ * test process's idle keep-alive connections), then remove the temp dirs.
+ */
+export async function stopAndWait() {
+  const live = children.splice(0).reverse().filter((c) => c.exitCode === null && c.signalCode === null);
+  const exited = Promise.all(live.map((c) => new Promise((r) => c.once('exit', r))));
+  for (const c of live) c.kill('SIGTERM');
+  const timeout = (ms) => new Promise((r) => setTimeout(() => r('timeout'), ms).unref());
+  if ((await Promise.race([exited, timeout(3_000)])) === 'timeout') {
+    for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.race([exited, timeout(3_000)]);
+  }
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** Synchronous last resort (process exit): signal the children, remove the temp dirs. */
 export function stopAll() {
   for (const c of children.splice(0).reverse()) {
     if (c.exitCode === null) c.kill('SIGTERM');
@@ -332,7 +349,9 @@ export function assertIncremental(assert, times, what, minChunks = 3) {
   assert.ok(spread >= want, `${what}: chunks arrived within ${spread} ms (want >= ${want} ms): ${JSON.stringify(times)}`);
   let distinct = 1;
   for (let i = 1; i < times.length; i++) if (times[i] - times[i - 1] >= DELTA_DELAY_MS / 3) distinct++;
-  assert.ok(distinct >= minChunks - 1, `${what}: only ${distinct} separate arrivals: ${JSON.stringify(times)}`);
+  // Tolerate some bunching on a loaded machine, but never a single burst.
+  const wantDistinct = Math.max(2, Math.ceil(minChunks / 2));
+  assert.ok(distinct >= wantDistinct, `${what}: only ${distinct} separate arrivals: ${JSON.stringify(times)}`);
 }
 
 /**

@@ -260,6 +260,78 @@ describe('openai SDK: responses', () => {
   });
 });
 
+describe('openai SDK: responses with previous_response_id (history kept by the gateway)', () => {
+  test('a tool loop chained by id, streaming then not, then a follow-up', async () => {
+    await stack.delay(0);
+    // Turn 1, streamed: the call. The id the SDK sees is the one to chain on.
+    const first = await oneTurn(async () => {
+      const stream = await client.responses.create({
+        model: MODEL,
+        stream: true,
+        reasoning: { effort: 'low' },
+        tools: [weatherToolFlat],
+        input: 'chain me [[call:get_weather {"city":"Oslo"}]]',
+      });
+      let done = null;
+      for await (const ev of stream) if (ev.type === 'response.completed') done = ev.response;
+      return done;
+    });
+    const call = first.result.output.find((i) => i.type === 'function_call');
+    assert.ok(call, JSON.stringify(first.result.output));
+
+    // Turn 2: only the tool output plus the id; upstream must see the whole history.
+    const second = await oneTurn(() =>
+      client.responses.create({
+        model: MODEL,
+        previous_response_id: first.result.id,
+        reasoning: { effort: 'low' },
+        tools: [weatherToolFlat],
+        input: [{ type: 'function_call_output', call_id: call.call_id, output: 'snow, -3 °C' }],
+      }),
+    );
+    const up2 = second.turn.body.input;
+    assert.equal(second.turn.body.previous_response_id, undefined, 'never sent upstream');
+    assert.deepEqual(
+      up2.map((i) => i.type ?? 'message'),
+      ['message', 'reasoning', 'function_call', 'function_call_output'],
+      JSON.stringify(up2).slice(0, 600),
+    );
+    assert.equal(up2[1].encrypted_content, first.result.output[0].encrypted_content, 'reasoning replayed');
+    assert.equal(up2[2].call_id, call.call_id);
+    assert.equal(up2[3].call_id, call.call_id, 'the output stays paired with its call');
+    assert.equal(second.turn.account_id, first.turn.account_id, 'routed to the account that produced it');
+    assert.equal(second.turn.body.prompt_cache_key, first.turn.body.prompt_cache_key, 'same cache identity');
+    assert.equal(second.result.output_text, 'Tool output: snow, -3 °C — café 🦀');
+    assertResponsesUsage(second.result.usage, second.usage);
+
+    // Turn 3: a plain follow-up on turn 2.
+    const third = await oneTurn(() =>
+      client.responses.create({
+        model: MODEL,
+        previous_response_id: second.result.id,
+        reasoning: { effort: 'low' },
+        input: 'and tomorrow?',
+      }),
+    );
+    const up3 = third.turn.body.input;
+    assert.equal(up3.length, up2.length + 3, 'turn 2 history + its reasoning + its message + the new user message');
+    assert.equal(third.result.output_text, 'Echo: and tomorrow? — café 🦀');
+  });
+
+  test('an unknown previous_response_id is a 400 previous_response_not_found', async () => {
+    const since = await stack.lastSeq();
+    await assert.rejects(
+      client.responses.create({ model: MODEL, previous_response_id: 'resp_does_not_exist', input: 'hi' }),
+      (err) => {
+        assert.equal(err.status, 400);
+        assert.equal(err.code, 'previous_response_not_found');
+        return true;
+      },
+    );
+    assert.equal((await stack.turns(since)).length, 0, 'nothing sent upstream');
+  });
+});
+
 describe('openai SDK: models', () => {
   test('models.list', async () => {
     const page = await client.models.list();

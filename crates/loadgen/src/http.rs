@@ -71,14 +71,6 @@ impl Pool {
             .push(sender);
     }
 
-    /// Drops every idle connection (between scenarios, so each starts from the same state).
-    pub fn clear(&self) {
-        self.idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-
     /// A new connection, not pooled.
     pub async fn connect(&self) -> std::io::Result<Sender> {
         let stream = TcpStream::connect(self.addr).await?;

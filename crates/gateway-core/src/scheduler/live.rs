@@ -37,7 +37,9 @@ pub struct Derived {
     pub probation: bool,
 }
 
+/// `repr(C)` keeps the atomics a pick reads together at the front, in one cache line.
 #[derive(Default)]
+#[repr(C)]
 pub struct Live {
     pub in_flight: AtomicU32,
     /// Live affinity bindings on this account (this process's view).
@@ -127,7 +129,8 @@ impl Live {
             .store(derived.quota_paused, Ordering::Relaxed);
         self.capped
             .store(derived.reserve_band || derived.probation, Ordering::Relaxed);
-        let mut until = now + VIEW_MAX_AGE;
+        // Spread by account so the views of a large pool do not all go stale in one pick.
+        let mut until = now + VIEW_MAX_AGE + (account.id.rem_euclid(64) * VIEW_MAX_AGE / 64);
         for end in [Some(cooldown_end).filter(|e| *e > now), model_end]
             .into_iter()
             .flatten()

@@ -2,6 +2,7 @@
 //! steps 1–7): filter with reason codes, pin, affinity binding checks, then selection, and the
 //! atomic slot acquisition with up to 16 retries after a lost race.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use super::grant::PickRequest;
@@ -82,23 +83,23 @@ fn filter(
     live: &Live,
     input: &PickInput<'_>,
     un: &mut Unavailable,
-) -> Result<(), String> {
+) -> Result<(), Cow<'static, str>> {
     let now = input.now;
     if a.deleted_at.is_some() {
-        return Err("deleted".into());
+        return Err(Cow::Borrowed("deleted"));
     }
     if !a.enabled {
-        return Err("disabled".into());
+        return Err(Cow::Borrowed("disabled"));
     }
     if a.paused {
-        return Err("paused".into());
+        return Err(Cow::Borrowed("paused"));
     }
     if a.state != CredentialState::Active || live.reauth.load(std::sync::atomic::Ordering::Relaxed)
     {
-        return Err("reauth_required".into());
+        return Err(Cow::Borrowed("reauth_required"));
     }
     if input.req.exclude.contains(&a.id) || input.refused.contains(&a.id) {
-        return Err("excluded".into());
+        return Err(Cow::Borrowed("excluded"));
     }
     if live.cooling_until() > now || live.has_model_cooldowns() || live.quota_paused() {
         return slow_filter(live, input, un);
@@ -107,7 +108,7 @@ fn filter(
 }
 
 /// Cooling accounts need the lock for their reason; rare enough to keep off the fast path.
-fn slow_filter(live: &Live, input: &PickInput<'_>, un: &mut Unavailable) -> Result<(), String> {
+fn slow_filter(live: &Live, input: &PickInput<'_>, un: &mut Unavailable) -> Result<(), Cow<'static, str>> {
     let now = input.now;
     let state = live.lock();
     let note = |un: &mut Unavailable, reason: Reason, until: i64| {
@@ -122,11 +123,11 @@ fn slow_filter(live: &Live, input: &PickInput<'_>, un: &mut Unavailable) -> Resu
     };
     if let Some(c) = state.cooldowns.active(now) {
         note(un, c.reason, c.until);
-        return Err(format!("cooling:{}", c.reason.as_str()));
+        return Err(Cow::Owned(format!("cooling:{}", c.reason.as_str())));
     }
     if let Some(c) = state.cooldowns.model_active(input.req.model, now) {
         note(un, c.reason, c.until);
-        return Err(format!("model_cooling:{}", c.reason.as_str()));
+        return Err(Cow::Owned(format!("model_cooling:{}", c.reason.as_str())));
     }
     if live.quota_paused() {
         let reset = [state.quota.five_hour, state.quota.weekly]
@@ -138,7 +139,7 @@ fn slow_filter(live: &Live, input: &PickInput<'_>, un: &mut Unavailable) -> Resu
         if let Some(reset) = reset {
             note(un, Reason::UsageLimit, reset);
         }
-        return Err("quota_paused".into());
+        return Err(Cow::Borrowed("quota_paused"));
     }
     Ok(())
 }
@@ -266,24 +267,20 @@ fn fill_trace(trace: &mut PickTrace, cands: &[Candidate], choice: &select::Choic
     let chosen = &cands[choice.index];
     trace.via = "select";
     trace.chosen = Some(chosen.id);
-    trace.drawn = choice
-        .drawn
-        .iter()
-        .map(|&i| (cands[i].id, cands[i].load()))
-        .collect();
+    trace.drawn = choice.drawn.iter().map(|&i| (cands[i].id, cands[i].load())).collect();
     trace.drawn.dedup();
-    for c in cands.iter().filter(|c| c.id != chosen.id) {
+    trace.band.push((chosen.id, chosen.dispatch));
+    // Reasons for the first few only: explaining 10,000 skips would cost more than the pick.
+    let others = cands.iter().filter(|c| c.id != chosen.id);
+    for (explained, c) in others.enumerate() {
+        if explained == super::trace::MAX_SKIPPED {
+            trace.skipped_total += cands.len() - 1 - explained;
+            break;
+        }
         let skip = choice.skip_of(c);
-        if skip != select::Skip::OutsideBand
-            && skip != select::Skip::LowerPriority
-            && skip != select::Skip::LowerTier
-            && skip != select::Skip::AtLimit
-        {
-            if trace.band.len() < super::trace::MAX_SKIPPED {
-                trace.band.push((c.id, c.dispatch));
-            }
+        if matches!(skip, select::Skip::OverCap | select::Skip::LostP2c) {
+            trace.band.push((c.id, c.dispatch));
         }
         trace.skip(c.id, skip.as_str());
     }
-    trace.band.push((chosen.id, chosen.dispatch));
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::service::api_keys::limits::Limits;
 use crate::service::api_keys::KeyDirectory;
+use crate::service::relay::history::ResponseHistory;
 use crate::upstream::client::UpstreamClient;
 use crate::upstream::endpoints::EndpointError;
 
@@ -14,6 +15,8 @@ pub struct PublicApi {
     upstream: Result<UpstreamClient, EndpointError>,
     pub keys: KeyDirectory,
     pub limits: Limits,
+    /// Conversations kept for `previous_response_id` (translation.md §6.3).
+    pub history: ResponseHistory,
 }
 
 impl PublicApi {
@@ -28,6 +31,7 @@ impl PublicApi {
             upstream,
             keys: KeyDirectory::new(),
             limits: Limits,
+            history: ResponseHistory::new(),
         })
     }
 

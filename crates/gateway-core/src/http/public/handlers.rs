@@ -147,6 +147,9 @@ pub async fn models(
         };
     }
     let settings = state.runtime_settings();
+    if headers.contains_key("anthropic-version") {
+        return Json(anthropic_models(&settings.model_mapping, &caller.0)).into_response();
+    }
     let aliases = settings
         .model_mapping
         .iter()
@@ -162,6 +165,75 @@ pub async fn models(
         .map(|id| json!({"id": id, "object": "model", "created": UNKNOWN_CREATED, "owned_by": "openai"}))
         .collect();
     Json(json!({"object": "list", "data": data})).into_response()
+}
+
+/// Claude names listed to Anthropic clients when the admin mapping names none: the current
+/// families Claude Code and the SDKs ask for. Each is listed only if it resolves.
+const DEFAULT_CLAUDE_ALIASES: &[&str] = &[
+    "claude-opus-5-5",
+    "claude-sonnet-5",
+    "claude-haiku-5-5",
+    "claude-opus-4-8",
+];
+/// `UNKNOWN_CREATED` as RFC 3339, Anthropic's `created_at` format.
+const UNKNOWN_CREATED_AT: &str = "2023-11-14T22:13:20Z";
+
+/// Anthropic's list shape (translation.md §9): the Claude alias names that map to models, as
+/// `{"data":[{"type":"model","id","display_name","created_at"}],"has_more","first_id","last_id"}`.
+fn anthropic_models(
+    mapping: &[(String, String)],
+    caller: &crate::service::api_keys::Authenticated,
+) -> serde_json::Value {
+    let known: Vec<String> = BUILTIN_MODELS.iter().map(|m| (*m).to_owned()).collect();
+    let ctx = gateway_protocol::ModelContext {
+        protocol: gateway_protocol::ClientProtocol::Messages,
+        mapping,
+        known_models: &known,
+    };
+    let mapped = mapping
+        .iter()
+        .map(|(alias, _)| alias.as_str())
+        .filter(|a| !a.contains('*') && a.to_ascii_lowercase().contains("claude"));
+    let mut seen = std::collections::HashSet::new();
+    let data: Vec<_> = mapped
+        .chain(DEFAULT_CLAUDE_ALIASES.iter().copied())
+        .filter(|id| seen.insert(id.to_ascii_lowercase()))
+        .filter_map(|id| {
+            let resolved = gateway_protocol::resolve_model(Some(id), &ctx).ok()?;
+            caller.allows_model(&[id, &resolved.model]).then(|| {
+                json!({"type": "model", "id": id, "display_name": display_name(id), "created_at": UNKNOWN_CREATED_AT})
+            })
+        })
+        .collect();
+    let id_at =
+        |i: Option<&serde_json::Value>| i.map_or(serde_json::Value::Null, |m| m["id"].clone());
+    json!({
+        "data": data,
+        "has_more": false,
+        "first_id": id_at(data.first()),
+        "last_id": id_at(data.last()),
+    })
+}
+
+/// `claude-opus-5-5` → `Claude Opus 5.5`; `claude-sonnet-5` → `Claude Sonnet 5`.
+fn display_name(id: &str) -> String {
+    let mut words = Vec::new();
+    let mut version = Vec::new();
+    for part in id.split('-') {
+        if part.chars().all(|c| c.is_ascii_digit()) {
+            version.push(part);
+        } else {
+            let mut chars = part.chars();
+            let word = chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            });
+            words.push(word);
+        }
+    }
+    if !version.is_empty() {
+        words.push(version.join("."));
+    }
+    words.join(" ")
 }
 
 fn render(result: Result<Reply, RelayError>, flavor: Flavor) -> Response {

@@ -308,7 +308,7 @@ fn probe_clears_quota_and_the_guard_restores_it() {
     );
     assert!(!book.apply_probe(&trusted, T0 + 6 * MINUTE).cleared);
     assert!(book.active(T0 + 6 * MINUTE).is_some());
-    assert!(book.apply_probe(&trusted, T0 + 2 * HOUR - SECOND).cleared == false);
+    assert!(!book.apply_probe(&trusted, T0 + 2 * HOUR - SECOND).cleared);
 }
 
 #[test]

@@ -149,7 +149,7 @@ pub fn choose(
             b = i;
         }
     }
-    let index = better(&cands[a], &cands[b], rng).then_some(a).unwrap_or(b);
+    let index = if better(&cands[a], &cands[b], rng) { a } else { b };
     Some(Choice {
         index,
         drawn: [a, b],

@@ -134,7 +134,9 @@ async fn attempt_account(
         let result = match client.send_responses(&grant, body, &call).await {
             Ok(resp) => {
                 // Every answer carries the account's quota windows (upstream.md §5.1).
-                ctx.state.usage().observe_headers(grant.account_id, resp.headers());
+                ctx.state
+                    .usage()
+                    .observe_headers(grant.account_id, resp.headers());
                 peek(FrameReader::new(resp)).await
             }
             Err(err) => Err(AttemptError::Http(err)),

@@ -5,13 +5,16 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gateway_protocol::responses::{CollectedResponse, ResponseCollector, ResponseUsage, StreamOutcome};
+use gateway_protocol::responses::{
+    CollectedResponse, ResponseCollector, ResponseUsage, StreamOutcome,
+};
 use gateway_protocol::UpstreamFailure;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::attempt::Opened;
 use super::frames::Next;
+use super::history::Recorder;
 use super::writer::{usage_of, Writer};
 use super::Hold;
 use crate::scheduler::AttemptOutcome;
@@ -32,11 +35,15 @@ pub fn stream(
     writer: Writer,
     guard: UsageGuard,
     hold: Hold,
+    recorder: Option<Recorder>,
 ) -> ReceiverStream<Bytes> {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
-        pump(&state, opened, writer, tx, guard).await;
+        let collected = pump(&state, opened, writer, tx, guard, recorder.is_some()).await;
         drop(hold);
+        if let (Some(recorder), Some(collected)) = (recorder, collected) {
+            recorder.record(&collected);
+        }
     });
     ReceiverStream::new(rx)
 }
@@ -66,13 +73,15 @@ impl Sink {
     }
 }
 
+/// Returns the aggregated response when `collect` asks for it (for `previous_response_id`).
 async fn pump(
     state: &AppState,
     opened: Opened,
     mut writer: Writer,
     tx: mpsc::Sender<Bytes>,
     mut guard: UsageGuard,
-) {
+    collect: bool,
+) -> Option<CollectedResponse> {
     let Opened {
         grant,
         mut reader,
@@ -82,8 +91,15 @@ async fn pump(
     let mut sink = Sink { tx, gone_at: None };
     let mut usage = None;
     let mut broke = false;
+    let mut collector = collect.then(ResponseCollector::new);
+    let mut observe = |frame: &super::frames::Frame| {
+        if let (Some(c), Some(event)) = (collector.as_mut(), frame.event.as_ref()) {
+            c.push(event);
+        }
+    };
     sink.send(writer.open()).await;
     for frame in &held {
+        observe(frame);
         usage = usage.or_else(|| usage_of(frame));
         sink.send(writer.push(frame)).await;
     }
@@ -96,6 +112,7 @@ async fn pump(
         match reader.next(wait).await {
             Ok(Next::Frame(frame)) => {
                 silent = Duration::ZERO;
+                observe(&frame);
                 usage = usage.or_else(|| usage_of(&frame));
                 sink.send(writer.push(&frame)).await;
             }
@@ -133,13 +150,19 @@ async fn pump(
     } else {
         guard.finish(200);
     }
+    collector.filter(|_| !broke).map(ResponseCollector::finish)
 }
 
 /// Copies the upstream's usage onto the log row (estimating nothing: no usage, no tokens).
 fn set_tokens(guard: &mut UsageGuard, usage: Option<&ResponseUsage>) {
     let Some(u) = usage else { return };
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    guard.set_tokens(n(u.input_tokens), n(u.cached_tokens()), n(u.output_tokens), n(u.reasoning_tokens()));
+    guard.set_tokens(
+        n(u.input_tokens),
+        n(u.cached_tokens()),
+        n(u.output_tokens),
+        n(u.reasoning_tokens()),
+    );
 }
 
 /// A keep-alive while the upstream is quiet, or the terminal error once it was quiet too long.
@@ -183,8 +206,12 @@ pub async fn collect(state: &AppState, opened: Opened, mut guard: UsageGuard) ->
     }
     set_tokens(&mut guard, collected.response.usage.as_ref());
     match &collected.outcome {
-        StreamOutcome::Failed(f) => guard.finish_with_error(i64::from(f.status), "upstream_stream_failed"),
-        _ if collected.response.usage.is_none() => guard.finish_with_error(502, "upstream_stream_broke"),
+        StreamOutcome::Failed(f) => {
+            guard.finish_with_error(i64::from(f.status), "upstream_stream_failed")
+        }
+        _ if collected.response.usage.is_none() => {
+            guard.finish_with_error(502, "upstream_stream_broke")
+        }
         _ => guard.finish(200),
     }
     collected

@@ -41,7 +41,9 @@ impl RelayError {
             RelayError::Pool(_) => (503, "no_available_account"),
             RelayError::Upstream(e) => match e.status {
                 Some(429) => (429, "upstream_rate_limited"),
-                Some(s) if (400..500).contains(&s) && s != 401 && s != 403 => (i64::from(s), "upstream_bad_request"),
+                Some(s) if (400..500).contains(&s) && s != 401 && s != 403 => {
+                    (i64::from(s), "upstream_bad_request")
+                }
                 Some(_) => (502, "upstream_error"),
                 None => (502, "upstream_transport"),
             },

@@ -8,6 +8,7 @@ mod attempt;
 mod deliver;
 mod error;
 mod frames;
+pub mod history;
 mod json_calls;
 pub mod prepare;
 mod writer;
@@ -70,7 +71,7 @@ pub async fn chat(
 ) -> Result<Reply, RelayError> {
     let settings = ctx.state.runtime_settings();
     let prepared = prepare::chat(req, ctx.prepare_context(&settings))?;
-    run(ctx, prepared, hold).await
+    run(ctx, prepared, hold, None).await
 }
 
 pub async fn messages(
@@ -80,23 +81,39 @@ pub async fn messages(
 ) -> Result<Reply, RelayError> {
     let settings = ctx.state.runtime_settings();
     let prepared = prepare::messages(req, ctx.prepare_context(&settings))?;
-    run(ctx, prepared, hold).await
+    run(ctx, prepared, hold, None).await
 }
 
 pub async fn responses(
     ctx: RelayContext<'_>,
-    req: ResponsesRequest,
+    mut req: ResponsesRequest,
     hold: Hold,
 ) -> Result<Reply, RelayError> {
     let settings = ctx.state.runtime_settings();
-    let prepared = prepare::responses(req, false, ctx.prepare_context(&settings))?;
-    run(ctx, prepared, hold).await
+    let tenant = ctx.caller.key_id();
+    // A client that said `store:false` will not chain on this response: keep nothing.
+    let keep = req.store != Some(false);
+    let previous = history::expand(&ctx.api.history, tenant, &mut req)?;
+    let mut prepared = prepare::responses(req, false, ctx.prepare_context(&settings))?;
+    if let Some(previous) = previous {
+        // The conversation stays on its account and prompt cache (translation.md §6.3).
+        prepared.body.prompt_cache_key = Some(previous.affinity.key.clone());
+        prepared.affinity = previous.affinity;
+    }
+    let recorder = keep.then(|| history::Recorder {
+        history: ctx.api.history.clone(),
+        tenant,
+        input: history::input_items(prepared.body.input.clone()),
+        affinity: prepared.affinity.clone(),
+    });
+    run(ctx, prepared, hold, recorder).await
 }
 
 async fn run(
     ctx: RelayContext<'_>,
     mut prepared: Prepared,
     hold: Hold,
+    recorder: Option<history::Recorder>,
 ) -> Result<Reply, RelayError> {
     tracing::debug!(model = %prepared.model, affinity = ?prepared.affinity.source, "relaying");
     let mut guard = ctx.state.usage().begin(usage_row(&ctx, &prepared));
@@ -112,23 +129,39 @@ async fn run(
     guard.row_mut().attempts = i64::from(opened.attempts);
     if prepared.stream {
         let writer = Writer::new(&prepared);
-        return Ok(Reply::Stream(deliver::stream(ctx.state.clone(), opened, writer, guard, hold)));
+        return Ok(Reply::Stream(deliver::stream(
+            ctx.state.clone(),
+            opened,
+            writer,
+            guard,
+            hold,
+            recorder,
+        )));
     }
     let collected = deliver::collect(ctx.state, opened, guard).await;
     drop(hold);
+    if let Some(recorder) = recorder {
+        recorder.record(&collected);
+    }
     aggregate(&prepared, &collected).map(Reply::Json)
 }
 
 /// The usage-log row as far as it is known before any account is picked.
 fn usage_row(ctx: &RelayContext<'_>, prepared: &Prepared) -> NewUsageLog {
-    let header = |name: &str| ctx.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name: &str| {
+        ctx.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let endpoint = match prepared.output {
         OutputSpec::Chat { .. } => "/v1/chat/completions",
         OutputSpec::Messages { .. } => "/v1/messages",
         OutputSpec::Native => "/v1/responses",
     };
     NewUsageLog {
-        request_id: header("x-request-id").unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string()),
+        request_id: header("x-request-id")
+            .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string()),
         api_key_id: ctx.caller.key_id(),
         endpoint: endpoint.to_owned(),
         upstream_endpoint: Some("/responses".to_owned()),
