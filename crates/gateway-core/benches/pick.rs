@@ -61,9 +61,14 @@ impl Rng {
 
 /// One pick with a fresh trace; the slot is released at once.
 fn once(pool: &Pool, cfg: &SchedulerSettings, rng: &mut Rng) -> bool {
-    let req = PickRequest { model: "gpt-5.5", exclude: &[], affinity_key: None };
+    let req = PickRequest {
+        model: "gpt-5.5",
+        exclude: &[],
+        affinity_key: None,
+    };
     let mut trace = PickTrace::default();
-    pool.try_pick(&req, cfg, &mut trace, &mut |n| rng.below(n)).is_some()
+    pool.try_pick(&req, cfg, &mut trace, &mut |n| rng.below(n))
+        .is_some()
 }
 
 fn histogram(n: i64, pool: &Pool, cfg: &SchedulerSettings) {
@@ -93,7 +98,9 @@ fn bench(c: &mut Criterion) {
         let pool = pool(n);
         histogram(n, &pool, &cfg);
         let mut rng = Rng(11);
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| b.iter(|| once(&pool, &cfg, &mut rng)));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| once(&pool, &cfg, &mut rng))
+        });
     }
     group.finish();
 }

@@ -29,8 +29,8 @@ async fn replica(
     store: Arc<dyn Store>,
     secrets: Arc<dyn SecretStore>,
     redis: &str,
+    prefix: &str,
 ) -> Replica {
-    let prefix = format!("sytest:{}:", std::process::id());
     let cache: Arc<dyn Cache> = Arc::new(
         gateway_core::cache::redis::RedisCache::connect(redis, prefix)
             .await
@@ -93,7 +93,14 @@ async fn cluster(redis: &str, global_rpm: u32, key: &str, key_concurrency: i64) 
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
     // One namespace per cluster: both replicas share it, other tests and reruns do not.
     let prefix = format!("sytest:{}:", uuid::Uuid::now_v7().simple());
-    let a = replica(config.clone(), store.clone(), secrets.clone(), redis, &prefix).await;
+    let a = replica(
+        config.clone(),
+        store.clone(),
+        secrets.clone(),
+        redis,
+        &prefix,
+    )
+    .await;
     let seeded = mock.seed_accounts(1);
     let http = reqwest::Client::new();
     let r = http

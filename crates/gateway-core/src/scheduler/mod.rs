@@ -143,11 +143,26 @@ impl Pool {
 
     /// The synchronous core of a pick (filter, pin, selection, slot) without affinity,
     /// shared-cache leases, queueing or tokens: what the pick benchmark measures.
-    pub fn try_pick(&self, req: &PickRequest<'_>, cfg: &SchedulerSettings, trace: &mut trace::PickTrace, rng: &mut dyn FnMut(usize) -> usize) -> Option<Slot> {
+    pub fn try_pick(
+        &self,
+        req: &PickRequest<'_>,
+        cfg: &SchedulerSettings,
+        trace: &mut trace::PickTrace,
+        rng: &mut dyn FnMut(usize) -> usize,
+    ) -> Option<Slot> {
         let snap = self.current();
-        let input = pick::PickInput { req, cfg, now: self.clock.now_ms(), binding: None, refused: &[] };
+        let input = pick::PickInput {
+            req,
+            cfg,
+            now: self.clock.now_ms(),
+            binding: None,
+            refused: &[],
+        };
         match pick::pick(&snap, &input, trace, rng) {
-            pick::PickOutcome::Got { index, .. } => Some(Slot::taken(Arc::clone(&snap.lives[index]), Arc::clone(&self.notify))),
+            pick::PickOutcome::Got { index, .. } => Some(Slot::taken(
+                Arc::clone(&snap.lives[index]),
+                Arc::clone(&self.notify),
+            )),
             _ => None,
         }
     }

@@ -108,7 +108,11 @@ fn filter(
 }
 
 /// Cooling accounts need the lock for their reason; rare enough to keep off the fast path.
-fn slow_filter(live: &Live, input: &PickInput<'_>, un: &mut Unavailable) -> Result<(), Cow<'static, str>> {
+fn slow_filter(
+    live: &Live,
+    input: &PickInput<'_>,
+    un: &mut Unavailable,
+) -> Result<(), Cow<'static, str>> {
     let now = input.now;
     let state = live.lock();
     let note = |un: &mut Unavailable, reason: Reason, until: i64| {
@@ -267,7 +271,11 @@ fn fill_trace(trace: &mut PickTrace, cands: &[Candidate], choice: &select::Choic
     let chosen = &cands[choice.index];
     trace.via = "select";
     trace.chosen = Some(chosen.id);
-    trace.drawn = choice.drawn.iter().map(|&i| (cands[i].id, cands[i].load())).collect();
+    trace.drawn = choice
+        .drawn
+        .iter()
+        .map(|&i| (cands[i].id, cands[i].load()))
+        .collect();
     trace.drawn.dedup();
     trace.band.push((chosen.id, chosen.dispatch));
     // Reasons for the first few only: explaining 10,000 skips would cost more than the pick.

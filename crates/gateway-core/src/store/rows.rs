@@ -1,8 +1,8 @@
-//! What both backends share below the SQL: the column lists (as macros, so they splice into
-//! `concat!` and the statements stay `&'static str`) and the row decoders, written once over
-//! `sqlx::Row` so the two backends cannot drift apart in how a row becomes a model.
+//! The column lists (as macros, so they splice into `concat!` and the statements stay
+//! `&'static str`), the upsert tails, and the row decoders, written once over any
+//! [`ModelRow`] so the two backends cannot drift apart in how a row becomes a model.
 
-use sqlx::{ColumnIndex, Decode, Row, Type};
+use super::sql::ModelRow;
 
 use super::{
     Account, AccountEvent, AccountQuotaWindow, ApiKey, CredentialKind, CredentialState,
@@ -114,166 +114,127 @@ fn corrupt(message: String) -> sqlx::Error {
     sqlx::Error::Decode(message.into())
 }
 
-pub(super) fn account<'r, R>(row: &'r R) -> Result<Account, sqlx::Error>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    bool: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let kind: String = row.try_get("kind")?;
+pub(super) fn account<R: ModelRow>(row: &R) -> Result<Account, sqlx::Error> {
+    let kind: String = row.col("kind")?;
     let kind = CredentialKind::parse(&kind)
         .ok_or_else(|| corrupt(format!("unknown credential kind {kind:?}")))?;
-    let state: String = row.try_get("state")?;
+    let state: String = row.col("state")?;
     let state = CredentialState::parse(&state)
         .ok_or_else(|| corrupt(format!("unknown credential state {state:?}")))?;
     Ok(Account {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        identity_key: row.try_get("identity_key")?,
-        email: row.try_get("email")?,
-        chatgpt_account_id: row.try_get("chatgpt_account_id")?,
-        chatgpt_user_id: row.try_get("chatgpt_user_id")?,
-        plan_type: row.try_get("plan_type")?,
+        id: row.col("id")?,
+        name: row.col("name")?,
+        identity_key: row.col("identity_key")?,
+        email: row.col("email")?,
+        chatgpt_account_id: row.col("chatgpt_account_id")?,
+        chatgpt_user_id: row.col("chatgpt_user_id")?,
+        plan_type: row.col("plan_type")?,
         kind,
-        credentials_sealed: row.try_get("credentials_sealed")?,
-        credential_generation: row.try_get("credential_generation")?,
-        access_expires_at: row.try_get("access_expires_at")?,
-        last_refreshed_at: row.try_get("last_refreshed_at")?,
+        credentials_sealed: row.col("credentials_sealed")?,
+        credential_generation: row.col("credential_generation")?,
+        access_expires_at: row.col("access_expires_at")?,
+        last_refreshed_at: row.col("last_refreshed_at")?,
         state,
-        state_reason: row.try_get("state_reason")?,
-        enabled: row.try_get("enabled")?,
-        paused: row.try_get("paused")?,
-        proxy_url: row.try_get("proxy_url")?,
-        note: row.try_get("note")?,
-        scheduler_priority: row.try_get("scheduler_priority")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        deleted_at: row.try_get("deleted_at")?,
+        state_reason: row.col("state_reason")?,
+        enabled: row.col("enabled")?,
+        paused: row.col("paused")?,
+        proxy_url: row.col("proxy_url")?,
+        note: row.col("note")?,
+        scheduler_priority: row.col("scheduler_priority")?,
+        created_at: row.col("created_at")?,
+        updated_at: row.col("updated_at")?,
+        deleted_at: row.col("deleted_at")?,
     })
 }
 
-pub(super) fn event<'r, R>(row: &'r R) -> Result<AccountEvent, sqlx::Error>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
+pub(super) fn event<R: ModelRow>(row: &R) -> Result<AccountEvent, sqlx::Error> {
     Ok(AccountEvent {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        kind: row.try_get("kind")?,
-        detail: row.try_get("detail")?,
-        created_at: row.try_get("created_at")?,
+        id: row.col("id")?,
+        account_id: row.col("account_id")?,
+        kind: row.col("kind")?,
+        detail: row.col("detail")?,
+        created_at: row.col("created_at")?,
     })
 }
 
-pub(super) fn api_key<'r, R>(row: &'r R) -> Result<ApiKey, sqlx::Error>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    bool: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let models: String = row.try_get("allowed_models")?;
+pub(super) fn api_key<R: ModelRow>(row: &R) -> Result<ApiKey, sqlx::Error> {
+    let models: String = row.col("allowed_models")?;
     let allowed_models = serde_json::from_str(&models).map_err(|e| {
         corrupt(format!(
             "api_keys.allowed_models is not a JSON string array: {e}"
         ))
     })?;
     Ok(ApiKey {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        key_hash: row.try_get("key_hash")?,
-        key_preview: row.try_get("key_preview")?,
-        enabled: row.try_get("enabled")?,
-        rpm: row.try_get("rpm")?,
-        max_concurrency: row.try_get("max_concurrency")?,
-        token_quota: row.try_get("token_quota")?,
-        tokens_used: row.try_get("tokens_used")?,
+        id: row.col("id")?,
+        name: row.col("name")?,
+        key_hash: row.col("key_hash")?,
+        key_preview: row.col("key_preview")?,
+        enabled: row.col("enabled")?,
+        rpm: row.col("rpm")?,
+        max_concurrency: row.col("max_concurrency")?,
+        token_quota: row.col("token_quota")?,
+        tokens_used: row.col("tokens_used")?,
         allowed_models,
-        expires_at: row.try_get("expires_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        expires_at: row.col("expires_at")?,
+        last_used_at: row.col("last_used_at")?,
+        created_at: row.col("created_at")?,
+        updated_at: row.col("updated_at")?,
     })
 }
 
-pub(super) fn usage<'r, R>(row: &'r R) -> Result<UsageLog, sqlx::Error>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    bool: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
+pub(super) fn usage<R: ModelRow>(row: &R) -> Result<UsageLog, sqlx::Error> {
     Ok(UsageLog {
-        id: row.try_get("id")?,
+        id: row.col("id")?,
         row: NewUsageLog {
-            created_at: row.try_get("created_at")?,
-            request_id: row.try_get("request_id")?,
-            api_key_id: row.try_get("api_key_id")?,
-            account_id: row.try_get("account_id")?,
-            endpoint: row.try_get("endpoint")?,
-            upstream_endpoint: row.try_get("upstream_endpoint")?,
-            requested_model: row.try_get("requested_model")?,
-            effective_model: row.try_get("effective_model")?,
-            stream: row.try_get("stream")?,
-            status_code: row.try_get("status_code")?,
-            error_kind: row.try_get("error_kind")?,
-            input_tokens: row.try_get("input_tokens")?,
-            cached_tokens: row.try_get("cached_tokens")?,
-            output_tokens: row.try_get("output_tokens")?,
-            reasoning_tokens: row.try_get("reasoning_tokens")?,
-            first_token_ms: row.try_get("first_token_ms")?,
-            duration_ms: row.try_get("duration_ms")?,
-            attempts: row.try_get("attempts")?,
-            trace: row.try_get("trace")?,
-            user_agent: row.try_get("user_agent")?,
+            created_at: row.col("created_at")?,
+            request_id: row.col("request_id")?,
+            api_key_id: row.col("api_key_id")?,
+            account_id: row.col("account_id")?,
+            endpoint: row.col("endpoint")?,
+            upstream_endpoint: row.col("upstream_endpoint")?,
+            requested_model: row.col("requested_model")?,
+            effective_model: row.col("effective_model")?,
+            stream: row.col("stream")?,
+            status_code: row.col("status_code")?,
+            error_kind: row.col("error_kind")?,
+            input_tokens: row.col("input_tokens")?,
+            cached_tokens: row.col("cached_tokens")?,
+            output_tokens: row.col("output_tokens")?,
+            reasoning_tokens: row.col("reasoning_tokens")?,
+            first_token_ms: row.col("first_token_ms")?,
+            duration_ms: row.col("duration_ms")?,
+            attempts: row.col("attempts")?,
+            trace: row.col("trace")?,
+            user_agent: row.col("user_agent")?,
         },
     })
 }
 
-pub(super) fn totals<'r, R>(row: &'r R) -> Result<UsageTotals, sqlx::Error>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-{
+pub(super) fn totals<R: ModelRow>(row: &R) -> Result<UsageTotals, sqlx::Error> {
     Ok(UsageTotals {
-        requests: row.try_get("requests")?,
-        errors: row.try_get("errors")?,
-        input_tokens: row.try_get("input_tokens")?,
-        cached_tokens: row.try_get("cached_tokens")?,
-        output_tokens: row.try_get("output_tokens")?,
-        reasoning_tokens: row.try_get("reasoning_tokens")?,
-        duration_ms_sum: row.try_get("duration_ms_sum")?,
-        first_token_ms_sum: row.try_get("first_token_ms_sum")?,
-        first_token_count: row.try_get("first_token_count")?,
+        requests: row.col("requests")?,
+        errors: row.col("errors")?,
+        input_tokens: row.col("input_tokens")?,
+        cached_tokens: row.col("cached_tokens")?,
+        output_tokens: row.col("output_tokens")?,
+        reasoning_tokens: row.col("reasoning_tokens")?,
+        duration_ms_sum: row.col("duration_ms_sum")?,
+        first_token_ms_sum: row.col("first_token_ms_sum")?,
+        first_token_count: row.col("first_token_count")?,
     })
 }
 
-pub(super) fn quota_window<'r, R>(row: &'r R) -> Result<AccountQuotaWindow, sqlx::Error>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    f64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let kind: String = row.try_get("window_kind")?;
+pub(super) fn quota_window<R: ModelRow>(row: &R) -> Result<AccountQuotaWindow, sqlx::Error> {
+    let kind: String = row.col("window_kind")?;
     let kind = QuotaWindowKind::parse(&kind)
         .ok_or_else(|| corrupt(format!("unknown quota window {kind:?}")))?;
     Ok(AccountQuotaWindow {
-        account_id: row.try_get("account_id")?,
+        account_id: row.col("account_id")?,
         kind,
-        used_percent: row.try_get("used_percent")?,
-        window_minutes: row.try_get("window_minutes")?,
-        reset_at: row.try_get("reset_at")?,
-        observed_at: row.try_get("observed_at")?,
+        used_percent: row.col("used_percent")?,
+        window_minutes: row.col("window_minutes")?,
+        reset_at: row.col("reset_at")?,
+        observed_at: row.col("observed_at")?,
     })
 }
 

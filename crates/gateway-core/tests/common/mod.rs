@@ -80,9 +80,7 @@ impl TestGateway {
 /// cluster is thrown away). `None` (with a loud message) when `TEST_DATABASE_URL` is unset
 /// outside CI; a panic in CI, where these suites must run.
 pub async fn fresh_postgres(test: &str) -> Option<String> {
-    let Some(base) = required_env("TEST_DATABASE_URL", test) else {
-        return None;
-    };
+    let base = required_env("TEST_DATABASE_URL", test)?;
     let name = format!("sy_{}_{}", test, uuid::Uuid::now_v7().simple());
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
         .await

@@ -149,7 +149,11 @@ pub fn choose(
             b = i;
         }
     }
-    let index = if better(&cands[a], &cands[b], rng) { a } else { b };
+    let index = if better(&cands[a], &cands[b], rng) {
+        a
+    } else {
+        b
+    };
     Some(Choice {
         index,
         drawn: [a, b],

@@ -1,9 +1,9 @@
-//! `AccountRepo` on SQLite: accounts and their event log.
+//! `AccountRepo`: accounts and their event log.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 
-use super::SqliteStore;
+use super::{BuildStatement, Column, Dialect, PushArg, SqlStore, StatementExt};
 use crate::store::rows::{self, account_columns, event_columns};
 use crate::store::{
     conflict_as, like_substring, missing_parent_as_not_found, now_ms, page_window, Account,
@@ -14,50 +14,53 @@ use crate::store::{
 const IDENTITY_CONFLICT: &str = "an account with this identity already exists";
 
 /// Appends the `WHERE` clause of a list query; only live rows are ever listed.
-fn push_filter<'a>(qb: &mut QueryBuilder<'a, Sqlite>, filter: &'a AccountFilter) {
+fn push_filter<'a, DB: Dialect>(qb: &mut QueryBuilder<'a, DB>, filter: &'a AccountFilter) {
     qb.push(" WHERE deleted_at IS NULL");
     if let Some(search) = &filter.search {
-        // SQLite's lower() folds ASCII only; the pattern is ASCII-lowercased to match.
         let pattern = like_substring(search);
-        qb.push(" AND (lower(name) LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR lower(coalesce(email, '')) LIKE ")
-            .push_bind(pattern)
+        qb.push(" AND (")
+            .push(DB::ascii_lower("name"))
+            .push(" LIKE ")
+            .arg(pattern.clone())
+            .push(" ESCAPE '\\' OR ")
+            .push(DB::ascii_lower("coalesce(email, '')"))
+            .push(" LIKE ")
+            .arg(pattern)
             .push(" ESCAPE '\\')");
     }
     if let Some(enabled) = filter.enabled {
-        qb.push(" AND enabled = ").push_bind(enabled);
+        qb.push(" AND enabled = ").arg(enabled);
     }
     if let Some(state) = filter.state {
-        qb.push(" AND state = ").push_bind(state.as_str());
+        qb.push(" AND state = ").arg(state.as_str());
     }
 }
 
 #[async_trait]
-impl AccountRepo for SqliteStore {
+impl<DB: Dialect> AccountRepo for SqlStore<DB> {
     async fn insert_account(&self, new: &NewAccount) -> StoreResult<Account> {
         let row = sqlx::query(concat!(
             "INSERT INTO accounts (name, identity_key, email, chatgpt_account_id, \
              chatgpt_user_id, plan_type, kind, credentials_sealed, access_expires_at, \
              last_refreshed_at, proxy_url, note, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ",
             account_columns!()
         ))
-        .bind(&new.name)
-        .bind(&new.identity_key)
-        .bind(&new.email)
-        .bind(&new.chatgpt_account_id)
-        .bind(&new.chatgpt_user_id)
-        .bind(&new.plan_type)
-        .bind(new.kind.as_str())
-        .bind(&new.credentials_sealed)
-        .bind(new.access_expires_at)
-        .bind(new.last_refreshed_at)
-        .bind(&new.proxy_url)
-        .bind(&new.note)
-        .bind(new.now)
-        .bind(new.now)
-        .fetch_one(&self.pool)
+        .arg(&new.name)
+        .arg(&new.identity_key)
+        .arg(&new.email)
+        .arg(&new.chatgpt_account_id)
+        .arg(&new.chatgpt_user_id)
+        .arg(&new.plan_type)
+        .arg(new.kind.as_str())
+        .arg(&new.credentials_sealed)
+        .arg(new.access_expires_at)
+        .arg(new.last_refreshed_at)
+        .arg(&new.proxy_url)
+        .arg(&new.note)
+        .arg(new.now)
+        .arg(new.now)
+        .one(&self.pool)
         .await
         .map_err(|e| conflict_as(e, IDENTITY_CONFLICT))?;
         Ok(rows::account(&row)?)
@@ -67,10 +70,10 @@ impl AccountRepo for SqliteStore {
         let row = sqlx::query(concat!(
             "SELECT ",
             account_columns!(),
-            " FROM accounts WHERE id = ?"
+            " FROM accounts WHERE id = $1"
         ))
-        .bind(id)
-        .fetch_optional(&self.pool)
+        .arg(id)
+        .optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(rows::account(&row)?)
@@ -80,10 +83,10 @@ impl AccountRepo for SqliteStore {
         let row = sqlx::query(concat!(
             "SELECT ",
             account_columns!(),
-            " FROM accounts WHERE identity_key = ? AND deleted_at IS NULL"
+            " FROM accounts WHERE identity_key = $1 AND deleted_at IS NULL"
         ))
-        .bind(identity_key)
-        .fetch_optional(&self.pool)
+        .arg(identity_key)
+        .optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(rows::account).transpose()?)
     }
@@ -92,15 +95,15 @@ impl AccountRepo for SqliteStore {
         let (limit, offset) = page_window(filter.page, filter.page_size);
         let mut count = QueryBuilder::new("SELECT COUNT(*) FROM accounts");
         push_filter(&mut count, filter);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let total: i64 = count.statement().one(&self.pool).await?.col_at(0)?;
 
         let mut page = QueryBuilder::new(concat!("SELECT ", account_columns!(), " FROM accounts"));
         push_filter(&mut page, filter);
         page.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .push_bind(limit)
+            .arg(limit)
             .push(" OFFSET ")
-            .push_bind(offset);
-        let found = page.build().fetch_all(&self.pool).await?;
+            .arg(offset);
+        let found = page.statement().all(&self.pool).await?;
         Ok(Page {
             items: rows::decode_all(&found, rows::account)?,
             total,
@@ -113,51 +116,51 @@ impl AccountRepo for SqliteStore {
             account_columns!(),
             " FROM accounts WHERE deleted_at IS NULL ORDER BY id"
         ))
-        .fetch_all(&self.pool)
+        .all(&self.pool)
         .await?;
         rows::decode_all(&found, rows::account)
     }
 
     async fn update_account(&self, id: i64, patch: &AccountPatch) -> StoreResult<Account> {
-        let mut qb = QueryBuilder::<Sqlite>::new("UPDATE accounts SET updated_at = ");
-        qb.push_bind(patch.now);
+        let mut qb = QueryBuilder::<DB>::new("UPDATE accounts SET updated_at = ");
+        qb.arg(patch.now);
         if let Some(name) = &patch.name {
-            qb.push(", name = ").push_bind(name);
+            qb.push(", name = ").arg(name);
         }
         if let Some(email) = &patch.email {
-            qb.push(", email = ").push_bind(email);
+            qb.push(", email = ").arg(email);
         }
         if let Some(plan_type) = &patch.plan_type {
-            qb.push(", plan_type = ").push_bind(plan_type);
+            qb.push(", plan_type = ").arg(plan_type);
         }
         if let Some(enabled) = patch.enabled {
-            qb.push(", enabled = ").push_bind(enabled);
+            qb.push(", enabled = ").arg(enabled);
         }
         if let Some(paused) = patch.paused {
-            qb.push(", paused = ").push_bind(paused);
+            qb.push(", paused = ").arg(paused);
         }
         if let Some(proxy_url) = &patch.proxy_url {
-            qb.push(", proxy_url = ").push_bind(proxy_url);
+            qb.push(", proxy_url = ").arg(proxy_url);
         }
         if let Some(note) = &patch.note {
-            qb.push(", note = ").push_bind(note);
+            qb.push(", note = ").arg(note);
         }
         if let Some(priority) = patch.scheduler_priority {
-            qb.push(", scheduler_priority = ").push_bind(priority);
+            qb.push(", scheduler_priority = ").arg(priority);
         }
         if let Some(state) = patch.state {
-            qb.push(", state = ").push_bind(state.as_str());
+            qb.push(", state = ").arg(state.as_str());
         }
         if let Some(reason) = &patch.state_reason {
-            qb.push(", state_reason = ").push_bind(reason);
+            qb.push(", state_reason = ").arg(reason);
         }
-        qb.push(" WHERE id = ").push_bind(id).push(concat!(
+        qb.push(" WHERE id = ").arg(id).push(concat!(
             " AND deleted_at IS NULL RETURNING ",
             account_columns!()
         ));
         let row = qb
-            .build()
-            .fetch_optional(&self.pool)
+            .statement()
+            .optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok(rows::account(&row)?)
@@ -169,25 +172,27 @@ impl AccountRepo for SqliteStore {
         expected_generation: i64,
         update: &CredentialUpdate,
     ) -> StoreResult<CredentialWrite> {
-        // One unconditional UPDATE: the increment reads the generation under the write lock,
-        // so the returned (new) generation minus one is exactly what was stored before.
+        // One unconditional UPDATE: the increment reads the latest committed generation under
+        // the write lock (SQLite's database lock, PostgreSQL's row lock: a concurrent writer is
+        // waited for, then re-read), so the returned (new) generation minus one is exactly
+        // what was stored before.
         let row = sqlx::query(concat!(
-            "UPDATE accounts SET credentials_sealed = ?, \
+            "UPDATE accounts SET credentials_sealed = $1, \
              credential_generation = credential_generation + 1, \
-             access_expires_at = ?, last_refreshed_at = ?, \
-             email = coalesce(?, email), plan_type = coalesce(?, plan_type), \
-             state = 'active', state_reason = NULL, updated_at = ? \
-             WHERE id = ? RETURNING ",
+             access_expires_at = $2, last_refreshed_at = $3, \
+             email = coalesce($4, email), plan_type = coalesce($5, plan_type), \
+             state = 'active', state_reason = NULL, updated_at = $6 \
+             WHERE id = $7 RETURNING ",
             account_columns!()
         ))
-        .bind(&update.credentials_sealed)
-        .bind(update.access_expires_at)
-        .bind(update.last_refreshed_at)
-        .bind(&update.email)
-        .bind(&update.plan_type)
-        .bind(update.now)
-        .bind(id)
-        .fetch_optional(&self.pool)
+        .arg(&update.credentials_sealed)
+        .arg(update.access_expires_at)
+        .arg(update.last_refreshed_at)
+        .arg(&update.email)
+        .arg(&update.plan_type)
+        .arg(update.now)
+        .arg(id)
+        .optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
         let account = rows::account(&row)?;
@@ -202,29 +207,30 @@ impl AccountRepo for SqliteStore {
     async fn delete_account(&self, id: i64) -> StoreResult<()> {
         let now = now_ms();
         let done = sqlx::query(
-            "UPDATE accounts SET deleted_at = ?, updated_at = ? \
-             WHERE id = ? AND deleted_at IS NULL",
+            "UPDATE accounts SET deleted_at = $1, updated_at = $2 \
+             WHERE id = $3 AND deleted_at IS NULL",
         )
-        .bind(now)
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
+        .arg(now)
+        .arg(now)
+        .arg(id)
+        .run(&self.pool)
         .await?;
-        if done.rows_affected() == 0 {
+        if DB::rows_affected(&done) == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
     }
 
     async fn count_accounts(&self) -> StoreResult<AccountCounts> {
-        let (total, enabled, reauth_required): (i64, i64, i64) = sqlx::query_as(
+        let row = sqlx::query(
             "SELECT COUNT(*), \
              COUNT(CASE WHEN enabled THEN 1 END), \
              COUNT(CASE WHEN state = 'reauth_required' THEN 1 END) \
              FROM accounts WHERE deleted_at IS NULL",
         )
-        .fetch_one(&self.pool)
+        .one(&self.pool)
         .await?;
+        let (total, enabled, reauth_required) = (row.col_at(0)?, row.col_at(1)?, row.col_at(2)?);
         Ok(AccountCounts {
             total,
             enabled,
@@ -235,13 +241,13 @@ impl AccountRepo for SqliteStore {
     async fn append_account_event(&self, event: &NewAccountEvent) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO account_events (account_id, kind, detail, created_at) \
-             VALUES (?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4)",
         )
-        .bind(event.account_id)
-        .bind(&event.kind)
-        .bind(&event.detail)
-        .bind(event.now)
-        .execute(&self.pool)
+        .arg(event.account_id)
+        .arg(&event.kind)
+        .arg(&event.detail)
+        .arg(event.now)
+        .run(&self.pool)
         .await
         .map_err(missing_parent_as_not_found)?;
         Ok(())
@@ -251,12 +257,12 @@ impl AccountRepo for SqliteStore {
         let found = sqlx::query(concat!(
             "SELECT ",
             event_columns!(),
-            " FROM account_events WHERE account_id = ? \
-             ORDER BY created_at DESC, id DESC LIMIT ?"
+            " FROM account_events WHERE account_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
         ))
-        .bind(account_id)
-        .bind(limit.clamp(0, MAX_PAGE_SIZE))
-        .fetch_all(&self.pool)
+        .arg(account_id)
+        .arg(limit.clamp(0, MAX_PAGE_SIZE))
+        .all(&self.pool)
         .await?;
         rows::decode_all(&found, rows::event)
     }

@@ -1,41 +1,43 @@
-//! `UsageRepo` on SQLite: the request log, written in batches (with its rollups) by the usage
-//! writer, and aggregated for the charts.
+//! `UsageRepo`: the request log, written in batches (with its rollups) by the usage writer,
+//! and aggregated for the charts.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 
-use super::SqliteStore;
+use super::{BuildStatement, Column, Dialect, PushArg, SqlStore, StatementExt};
 use crate::store::rows::{self, usage_columns, usage_insert_columns, usage_sum_columns};
 use crate::store::{
     page_window, NewUsageLog, Page, StoreResult, UsageAggregate, UsageAggregateQuery, UsageFilter,
     UsageLog, UsageRepo, UsageRollup,
 };
 
-/// Rows per INSERT statement: 20 binds a row stays far below SQLite's 32 766 bind limit.
+/// Rows per INSERT statement: 20 binds a row stays far below the bind limit (SQLite 32 766,
+/// PostgreSQL 65 535).
 const INSERT_CHUNK: usize = 500;
-/// Rows per DELETE statement of a purge; each is its own short write transaction.
+/// Rows per DELETE statement of a purge; each is its own short write transaction, so a purge
+/// never holds SQLite's write lock for long, nor a huge set of PostgreSQL row locks.
 const DELETE_CHUNK: i64 = 5_000;
 
-fn push_filter<'a>(qb: &mut QueryBuilder<'a, Sqlite>, filter: &'a UsageFilter) {
+fn push_filter<'a, DB: Dialect>(qb: &mut QueryBuilder<'a, DB>, filter: &'a UsageFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(start) = filter.start {
-        qb.push(" AND created_at >= ").push_bind(start);
+        qb.push(" AND created_at >= ").arg(start);
     }
     if let Some(end) = filter.end {
-        qb.push(" AND created_at < ").push_bind(end);
+        qb.push(" AND created_at < ").arg(end);
     }
     if let Some(model) = &filter.model {
         qb.push(" AND (requested_model = ")
-            .push_bind(model)
+            .arg(model)
             .push(" OR effective_model = ")
-            .push_bind(model)
+            .arg(model)
             .push(")");
     }
     if let Some(account_id) = filter.account_id {
-        qb.push(" AND account_id = ").push_bind(account_id);
+        qb.push(" AND account_id = ").arg(account_id);
     }
     if let Some(api_key_id) = filter.api_key_id {
-        qb.push(" AND api_key_id = ").push_bind(api_key_id);
+        qb.push(" AND api_key_id = ").arg(api_key_id);
     }
     match filter.success {
         Some(true) => {
@@ -47,47 +49,50 @@ fn push_filter<'a>(qb: &mut QueryBuilder<'a, Sqlite>, filter: &'a UsageFilter) {
         None => {}
     }
     if let Some(stream) = filter.stream {
-        qb.push(" AND stream = ").push_bind(stream);
+        qb.push(" AND stream = ").arg(stream);
     }
 }
 
 /// Inserts the rows in chunks inside the caller's transaction.
-async fn insert_rows(tx: &mut SqliteConnection, batch: &[NewUsageLog]) -> StoreResult<()> {
+async fn insert_rows<DB: Dialect>(
+    tx: &mut DB::Connection,
+    batch: &[NewUsageLog],
+) -> StoreResult<()> {
     for chunk in batch.chunks(INSERT_CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(concat!(
+        let mut qb = QueryBuilder::<DB>::new(concat!(
             "INSERT INTO usage_logs (",
             usage_insert_columns!(),
             ") "
         ));
         qb.push_values(chunk, |mut b, r| {
-            b.push_bind(r.created_at)
-                .push_bind(&r.request_id)
-                .push_bind(r.api_key_id)
-                .push_bind(r.account_id)
-                .push_bind(&r.endpoint)
-                .push_bind(&r.upstream_endpoint)
-                .push_bind(&r.requested_model)
-                .push_bind(&r.effective_model)
-                .push_bind(r.stream)
-                .push_bind(r.status_code)
-                .push_bind(&r.error_kind)
-                .push_bind(r.input_tokens)
-                .push_bind(r.cached_tokens)
-                .push_bind(r.output_tokens)
-                .push_bind(r.reasoning_tokens)
-                .push_bind(r.first_token_ms)
-                .push_bind(r.duration_ms)
-                .push_bind(r.attempts)
-                .push_bind(&r.trace)
-                .push_bind(&r.user_agent);
+            b.arg(r.created_at)
+                .arg(&r.request_id)
+                .arg(r.api_key_id)
+                .arg(r.account_id)
+                .arg(&r.endpoint)
+                .arg(&r.upstream_endpoint)
+                .arg(&r.requested_model)
+                .arg(&r.effective_model)
+                .arg(r.stream)
+                .arg(r.status_code)
+                .arg(&r.error_kind)
+                .arg(r.input_tokens)
+                .arg(r.cached_tokens)
+                .arg(r.output_tokens)
+                .arg(r.reasoning_tokens)
+                .arg(r.first_token_ms)
+                .arg(r.duration_ms)
+                .arg(r.attempts)
+                .arg(&r.trace)
+                .arg(&r.user_agent);
         });
-        qb.build().execute(&mut *tx).await?;
+        qb.statement().run_on(&mut *tx).await?;
     }
     Ok(())
 }
 
 #[async_trait]
-impl UsageRepo for SqliteStore {
+impl<DB: Dialect> UsageRepo for SqlStore<DB> {
     async fn insert_usage_batch(&self, batch: &[NewUsageLog]) -> StoreResult<()> {
         self.record_usage(batch, &[]).await
     }
@@ -101,21 +106,21 @@ impl UsageRepo for SqliteStore {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        insert_rows(&mut tx, batch).await?;
-        super::rollups::upsert(&mut tx, rollups).await?;
+        insert_rows::<DB>(&mut tx, batch).await?;
+        super::rollups::upsert::<DB>(&mut tx, rollups).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn aggregate_usage(&self, q: &UsageAggregateQuery) -> StoreResult<Vec<UsageAggregate>> {
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT ");
+        let mut qb = QueryBuilder::<DB>::new("SELECT ");
         if q.bucket_ms > 0 {
             qb.push("(created_at / ")
-                .push_bind(q.bucket_ms)
+                .arg(q.bucket_ms)
                 .push(") * ")
-                .push_bind(q.bucket_ms);
+                .arg(q.bucket_ms);
         } else {
-            qb.push("CAST(").push_bind(q.start).push(" AS BIGINT)");
+            qb.push("CAST(").arg(q.start).push(" AS BIGINT)");
         }
         qb.push(" AS bucket_start, ");
         if q.by_model {
@@ -123,21 +128,21 @@ impl UsageRepo for SqliteStore {
         }
         qb.push(usage_sum_columns!())
             .push(" FROM usage_logs WHERE created_at >= ")
-            .push_bind(q.start)
+            .arg(q.start)
             .push(" AND created_at < ")
-            .push_bind(q.end)
+            .arg(q.end)
             .push(" GROUP BY bucket_start");
         if q.by_model {
             qb.push(", model");
         }
-        let found = qb.build().fetch_all(&self.pool).await?;
+        let found = qb.statement().all(&self.pool).await?;
         let mut out = found
             .iter()
             .map(|row| {
                 Ok(UsageAggregate {
-                    bucket_start: row.try_get("bucket_start")?,
+                    bucket_start: row.col("bucket_start")?,
                     model: if q.by_model {
-                        Some(row.try_get("model")?)
+                        Some(row.col("model")?)
                     } else {
                         None
                     },
@@ -154,15 +159,15 @@ impl UsageRepo for SqliteStore {
         let (limit, offset) = page_window(filter.page, filter.page_size);
         let mut count = QueryBuilder::new("SELECT COUNT(*) FROM usage_logs");
         push_filter(&mut count, filter);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let total: i64 = count.statement().one(&self.pool).await?.col_at(0)?;
 
         let mut page = QueryBuilder::new(concat!("SELECT ", usage_columns!(), " FROM usage_logs"));
         push_filter(&mut page, filter);
         page.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .push_bind(limit)
+            .arg(limit)
             .push(" OFFSET ")
-            .push_bind(offset);
-        let found = page.build().fetch_all(&self.pool).await?;
+            .arg(offset);
+        let found = page.statement().all(&self.pool).await?;
         Ok(Page {
             items: rows::decode_all(&found, rows::usage)?,
             total,
@@ -174,18 +179,19 @@ impl UsageRepo for SqliteStore {
         loop {
             let done = sqlx::query(
                 "DELETE FROM usage_logs WHERE id IN \
-                 (SELECT id FROM usage_logs WHERE created_at < ? LIMIT ?)",
+                 (SELECT id FROM usage_logs WHERE created_at < $1 LIMIT $2)",
             )
-            .bind(before)
-            .bind(DELETE_CHUNK)
-            .execute(&self.pool)
+            .arg(before)
+            .arg(DELETE_CHUNK)
+            .run(&self.pool)
             .await?;
-            deleted += done.rows_affected();
-            if done.rows_affected() < DELETE_CHUNK.unsigned_abs() {
+            let done = DB::rows_affected(&done);
+            deleted += done;
+            if done < DELETE_CHUNK.unsigned_abs() {
                 return Ok(deleted);
             }
-            // Give other tasks a turn between chunks, so a waiting writer (a credential
-            // write) can take the lock instead of queueing behind the whole purge.
+            // Give other tasks a turn between chunks, so a waiting writer (a credential write)
+            // can take SQLite's lock instead of queueing behind the whole purge.
             tokio::task::yield_now().await;
         }
     }

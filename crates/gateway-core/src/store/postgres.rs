@@ -1,25 +1,16 @@
-//! The PostgreSQL backend: one file per aggregate, sharing the pool opened here.
-//!
-//! The SQL mirrors the SQLite backend statement for statement; the only dialect differences
-//! are placeholders, ASCII-only case folding in search, and a bytewise collation for key
-//! ordering, all so both backends return identical results.
-
-mod accounts;
-mod api_keys;
-mod quota;
-mod rollups;
-mod settings;
-mod usage;
+//! The PostgreSQL backend: connects, and states the PostgreSQL side of [`Dialect`]; the repo
+//! traits themselves are implemented once, in `super::sql`.
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgPool};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult};
+use sqlx::query::Query;
+use sqlx::{ConnectOptions, Connection, Postgres};
 
-use super::{Store, StoreError, StoreResult};
+use super::sql::{Dialect, SqlStore, Statement};
+use super::{StoreError, StoreResult};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -27,11 +18,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_CONNECTIONS: u32 = 16;
 
-pub struct PgStore {
-    pool: PgPool,
-}
+pub type PgStore = SqlStore<Postgres>;
 
-impl PgStore {
+impl SqlStore<Postgres> {
     /// Connects to `url`, failing within [`CONNECT_TIMEOUT`] when the server is unreachable,
     /// and brings the schema up to date. Errors name the host and database, never the URL
     /// (it may hold a password).
@@ -77,18 +66,24 @@ fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or_default().to_owned()
 }
 
-#[async_trait]
-impl Store for PgStore {
-    fn driver(&self) -> &'static str {
-        "postgres"
+impl Dialect for Postgres {
+    const DRIVER: &'static str = "postgres";
+    /// The "C" collation orders bytewise like SQLite; the database default (say
+    /// en_US.UTF-8) would order differently.
+    const ALL_SETTINGS: &'static str =
+        r#"SELECT key, value FROM settings ORDER BY key COLLATE "C""#;
+
+    /// `translate()` folds ASCII letters only, exactly like SQLite's `lower()`; PostgreSQL's
+    /// `lower()` would also fold non-ASCII letters and match rows SQLite does not.
+    fn ascii_lower(expr: &str) -> String {
+        format!("translate({expr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')")
     }
 
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+    fn rows_affected(done: &PgQueryResult) -> u64 {
+        done.rows_affected()
     }
 
-    async fn close(&self) {
-        self.pool.close().await;
+    fn narrow<'q, 'a: 'q>(query: Query<'q, Self, Self::Arguments<'a>>) -> Statement<'q, Self> {
+        query
     }
 }

@@ -1,9 +1,9 @@
-//! `RollupRepo` on PostgreSQL: hourly and daily usage cells, folded in by the usage writer.
+//! `RollupRepo`: hourly and daily usage cells, folded in by the usage writer.
 
 use async_trait::async_trait;
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use sqlx::QueryBuilder;
 
-use super::PgStore;
+use super::{BuildStatement, Column, Dialect, PushArg, SqlStore, StatementExt};
 use crate::store::rows::{self, totals_columns};
 use crate::store::{RollupQuery, RollupRepo, StoreResult, UsageRollup};
 
@@ -12,37 +12,40 @@ const UPSERT_CHUNK: usize = 500;
 
 /// Adds the cells to the stored ones (creating missing ones) inside the caller's
 /// transaction. The cells must be unique per key, which the writer's aggregation ensures.
-pub(super) async fn upsert(tx: &mut PgConnection, cells: &[UsageRollup]) -> StoreResult<()> {
+pub(super) async fn upsert<DB: Dialect>(
+    tx: &mut DB::Connection,
+    cells: &[UsageRollup],
+) -> StoreResult<()> {
     for chunk in cells.chunks(UPSERT_CHUNK) {
-        let mut qb = QueryBuilder::<Postgres>::new(concat!(
+        let mut qb = QueryBuilder::<DB>::new(concat!(
             "INSERT INTO usage_rollups (granularity, dimension, bucket_start, dimension_key, ",
             totals_columns!(),
             ") "
         ));
         qb.push_values(chunk, |mut b, c| {
             let t = &c.totals;
-            b.push_bind(c.granularity.as_str())
-                .push_bind(c.dimension.as_str())
-                .push_bind(c.bucket_start)
-                .push_bind(&c.key)
-                .push_bind(t.requests)
-                .push_bind(t.errors)
-                .push_bind(t.input_tokens)
-                .push_bind(t.cached_tokens)
-                .push_bind(t.output_tokens)
-                .push_bind(t.reasoning_tokens)
-                .push_bind(t.duration_ms_sum)
-                .push_bind(t.first_token_ms_sum)
-                .push_bind(t.first_token_count);
+            b.arg(c.granularity.as_str())
+                .arg(c.dimension.as_str())
+                .arg(c.bucket_start)
+                .arg(&c.key)
+                .arg(t.requests)
+                .arg(t.errors)
+                .arg(t.input_tokens)
+                .arg(t.cached_tokens)
+                .arg(t.output_tokens)
+                .arg(t.reasoning_tokens)
+                .arg(t.duration_ms_sum)
+                .arg(t.first_token_ms_sum)
+                .arg(t.first_token_count);
         });
         qb.push(rows::ROLLUP_UPSERT_TAIL);
-        qb.build().execute(&mut *tx).await?;
+        qb.statement().run_on(&mut *tx).await?;
     }
     Ok(())
 }
 
 #[async_trait]
-impl RollupRepo for PgStore {
+impl<DB: Dialect> RollupRepo for SqlStore<DB> {
     async fn usage_rollups(&self, q: &RollupQuery) -> StoreResult<Vec<UsageRollup>> {
         let found = sqlx::query(concat!(
             "SELECT bucket_start, dimension_key, ",
@@ -50,11 +53,11 @@ impl RollupRepo for PgStore {
             " FROM usage_rollups WHERE granularity = $1 AND dimension = $2 \
              AND bucket_start >= $3 AND bucket_start < $4"
         ))
-        .bind(q.granularity.as_str())
-        .bind(q.dimension.as_str())
-        .bind(q.start)
-        .bind(q.end)
-        .fetch_all(&self.pool)
+        .arg(q.granularity.as_str())
+        .arg(q.dimension.as_str())
+        .arg(q.start)
+        .arg(q.end)
+        .all(&self.pool)
         .await?;
         let mut cells = found
             .iter()
@@ -62,8 +65,8 @@ impl RollupRepo for PgStore {
                 Ok(UsageRollup {
                     granularity: q.granularity,
                     dimension: q.dimension,
-                    bucket_start: row.try_get("bucket_start")?,
-                    key: row.try_get("dimension_key")?,
+                    bucket_start: row.col("bucket_start")?,
+                    key: row.col("dimension_key")?,
                     totals: rows::totals(row)?,
                 })
             })
@@ -74,8 +77,8 @@ impl RollupRepo for PgStore {
 
     async fn clear_usage_rollups(&self) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM usage_rollups")
-            .execute(&self.pool)
+            .run(&self.pool)
             .await?;
-        Ok(done.rows_affected())
+        Ok(DB::rows_affected(&done))
     }
 }

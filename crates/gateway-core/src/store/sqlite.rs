@@ -1,26 +1,24 @@
-//! The SQLite backend: one file per aggregate, sharing the pool opened here.
+//! The SQLite backend: opens the file, and states the SQLite side of [`Dialect`]; the repo
+//! traits themselves are implemented once, in `super::sql`.
 //!
 //! Tuned for a single-node gateway whose most precious writes are rotated refresh tokens:
 //! WAL lets readers run beside the one writer, and `synchronous=FULL` makes every commit
 //! survive a power cut (with NORMAL a crash can drop the last commits, and a rotated token
 //! lost that way kills the account for good).
 
-mod accounts;
-mod api_keys;
-mod quota;
-mod rollups;
-mod settings;
-mod usage;
-
 use std::path::Path;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::query::Query;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+use sqlx::Sqlite;
 
-use super::{Store, StoreError, StoreResult};
+use super::sql::{Dialect, SqlStore, Statement};
+use super::{StoreError, StoreResult};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 
@@ -29,11 +27,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// WAL allows many concurrent readers; writes still serialise on the file lock.
 const MAX_CONNECTIONS: u32 = 8;
 
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
+pub type SqliteStore = SqlStore<Sqlite>;
 
-impl SqliteStore {
+impl SqlStore<Sqlite> {
     /// Opens (creating it and its folder when missing) the database file at `path` and
     /// brings the schema up to date.
     pub async fn open(path: &Path) -> StoreResult<SqliteStore> {
@@ -64,25 +60,29 @@ impl SqliteStore {
     }
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    fn driver(&self) -> &'static str {
-        "sqlite"
+impl Dialect for Sqlite {
+    const DRIVER: &'static str = "sqlite";
+    /// TEXT compares bytewise (the BINARY collation) by default.
+    const ALL_SETTINGS: &'static str = "SELECT key, value FROM settings ORDER BY key";
+
+    /// SQLite's `lower()` folds ASCII letters only.
+    fn ascii_lower(expr: &str) -> String {
+        format!("lower({expr})")
     }
 
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+    fn rows_affected(done: &SqliteQueryResult) -> u64 {
+        done.rows_affected()
     }
 
-    async fn close(&self) {
-        self.pool.close().await;
+    fn narrow<'q, 'a: 'q>(query: Query<'q, Self, Self::Arguments<'a>>) -> Statement<'q, Self> {
+        query
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     /// The durability settings are the point of this backend; a regression here would
     /// only show up as lost refresh tokens after a crash.

@@ -1,29 +1,26 @@
-//! `SettingsRepo` on PostgreSQL: a plain key/value table.
+//! `SettingsRepo`: a plain key/value table.
 
 use async_trait::async_trait;
 
-use super::PgStore;
+use super::{Column, Dialect, SqlStore, StatementExt};
 use crate::store::{now_ms, SettingsRepo, StoreResult};
 
 #[async_trait]
-impl SettingsRepo for PgStore {
+impl<DB: Dialect> SettingsRepo for SqlStore<DB> {
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .arg(key)
+            .optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.col_at(0)).transpose()?)
     }
 
     async fn all_settings(&self) -> StoreResult<Vec<(String, String)>> {
-        // The "C" collation orders bytewise like SQLite; the database default (say
-        // en_US.UTF-8) would order differently.
-        Ok(
-            sqlx::query_as(r#"SELECT key, value FROM settings ORDER BY key COLLATE "C""#)
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        let found = sqlx::query(DB::ALL_SETTINGS).all(&self.pool).await?;
+        Ok(found
+            .iter()
+            .map(|r| Ok((r.col_at(0)?, r.col_at(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?)
     }
 
     async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
@@ -32,10 +29,10 @@ impl SettingsRepo for PgStore {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
              updated_at = excluded.updated_at",
         )
-        .bind(key)
-        .bind(value)
-        .bind(now_ms())
-        .execute(&self.pool)
+        .arg(key)
+        .arg(value)
+        .arg(now_ms())
+        .run(&self.pool)
         .await?;
         Ok(())
     }
@@ -45,11 +42,11 @@ impl SettingsRepo for PgStore {
             "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO NOTHING",
         )
-        .bind(key)
-        .bind(value)
-        .bind(now_ms())
-        .execute(&self.pool)
+        .arg(key)
+        .arg(value)
+        .arg(now_ms())
+        .run(&self.pool)
         .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(DB::rows_affected(&done) > 0)
     }
 }

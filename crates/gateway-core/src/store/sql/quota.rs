@@ -1,36 +1,36 @@
-//! `QuotaRepo` on SQLite: the latest observation of each quota window of an account.
+//! `QuotaRepo`: the latest observation of each quota window of an account.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 
-use super::SqliteStore;
+use super::{BuildStatement, Dialect, PushArg, SqlStore, StatementExt};
 use crate::store::rows::{self, quota_columns};
 use crate::store::{
     missing_parent_as_not_found, AccountQuotaWindow, QuotaRepo, QuotaWindowKind, StoreResult,
 };
 
 #[async_trait]
-impl QuotaRepo for SqliteStore {
+impl<DB: Dialect> QuotaRepo for SqlStore<DB> {
     async fn upsert_quota_windows(&self, windows: &[AccountQuotaWindow]) -> StoreResult<()> {
         if windows.is_empty() {
             return Ok(());
         }
-        let mut qb = QueryBuilder::<Sqlite>::new(concat!(
+        let mut qb = QueryBuilder::<DB>::new(concat!(
             "INSERT INTO account_quota (",
             quota_columns!(),
             ") "
         ));
         qb.push_values(windows, |mut b, w| {
-            b.push_bind(w.account_id)
-                .push_bind(w.kind.as_str())
-                .push_bind(w.used_percent)
-                .push_bind(w.window_minutes)
-                .push_bind(w.reset_at)
-                .push_bind(w.observed_at);
+            b.arg(w.account_id)
+                .arg(w.kind.as_str())
+                .arg(w.used_percent)
+                .arg(w.window_minutes)
+                .arg(w.reset_at)
+                .arg(w.observed_at);
         });
         qb.push(rows::QUOTA_UPSERT_TAIL);
-        qb.build()
-            .execute(&self.pool)
+        qb.statement()
+            .run(&self.pool)
             .await
             .map_err(missing_parent_as_not_found)?;
         Ok(())
@@ -42,17 +42,17 @@ impl QuotaRepo for SqliteStore {
         kind: QuotaWindowKind,
     ) -> StoreResult<bool> {
         let done =
-            sqlx::query("DELETE FROM account_quota WHERE account_id = ? AND window_kind = ?")
-                .bind(account_id)
-                .bind(kind.as_str())
-                .execute(&self.pool)
+            sqlx::query("DELETE FROM account_quota WHERE account_id = $1 AND window_kind = $2")
+                .arg(account_id)
+                .arg(kind.as_str())
+                .run(&self.pool)
                 .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(DB::rows_affected(&done) > 0)
     }
 
     async fn all_quota_windows(&self) -> StoreResult<Vec<AccountQuotaWindow>> {
         let found = sqlx::query(concat!("SELECT ", quota_columns!(), " FROM account_quota"))
-            .fetch_all(&self.pool)
+            .all(&self.pool)
             .await?;
         let mut windows = rows::decode_all(&found, rows::quota_window)?;
         windows.sort_by_key(|w| (w.account_id, w.kind));
