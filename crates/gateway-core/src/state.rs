@@ -107,6 +107,22 @@ impl AppState {
         Ok(())
     }
 
+    /// Feeds an upstream answer's rate-limit headers (upstream.md §5.1) to the quota book
+    /// (usage, dashboard) and to the scheduler (forecast, resets). Parsed once.
+    pub fn observe_upstream_headers(&self, account_id: i64, headers: &axum::http::HeaderMap) {
+        if let Some(obs) = crate::usage::quota::from_headers(headers, service::now_ms()) {
+            self.observe_quota(account_id, &obs);
+        }
+    }
+
+    /// Applies one quota observation (headers or a `wham/usage` probe) everywhere it matters.
+    pub fn observe_quota(&self, account_id: i64, obs: &crate::usage::quota::QuotaObservation) {
+        self.usage().observe(account_id, obs);
+        let windows: Vec<(i64, f64, Option<i64>)> =
+            obs.windows.iter().map(|w| (w.window_minutes, w.used_percent, w.reset_at)).collect();
+        self.pool().observe_windows(account_id, &windows);
+    }
+
     pub fn uptime(&self) -> std::time::Duration {
         self.inner.started_at.elapsed()
     }

@@ -5,6 +5,7 @@
 
 #[expect(dead_code, reason = "this binary uses only part of the shared setup")]
 mod common;
+#[expect(dead_code, reason = "this binary uses only part of the relay helpers")]
 mod relay_support;
 
 use std::time::{Duration, Instant};
@@ -116,5 +117,14 @@ async fn each_relayed_request_is_logged_once_with_the_mocks_usage() {
     let failed = rows.iter().find(|row| row["status_code"] != 200).unwrap();
     assert!(failed["status_code"].as_u64().unwrap() >= 500, "{failed}");
     assert!(failed["error_kind"].as_str().is_some(), "{failed}");
-    assert!(failed["attempts"].as_u64().unwrap_or(0) <= 3, "{failed}");
+    assert_eq!(failed["attempts"], 2, "both accounts were tried: {failed}");
+    // The routing trace says where each request went and why.
+    for row in &ok {
+        let attempts = row["trace"]["attempts"].as_array().unwrap();
+        assert_eq!(attempts.last().unwrap()["decision"], "commit", "{row}");
+        assert_eq!(attempts.last().unwrap()["account_id"], row["account_id"], "{row}");
+    }
+    let failed_attempts = failed["trace"]["attempts"].as_array().unwrap();
+    assert_eq!(failed_attempts.len(), 2, "{failed}");
+    assert!(failed_attempts.iter().all(|a| a["status"] == 500), "{failed}");
 }

@@ -2,7 +2,6 @@
 //! (scheduling.md §2, §7), plus the rate-limit headers of upstream replies turned into the
 //! quota windows the forecast and the header-reset rule read (upstream.md §5.1).
 
-use axum::http::HeaderMap;
 
 use super::grant::AttemptOutcome;
 use super::policy::cooldown::{quota_signal, Signal};
@@ -65,35 +64,6 @@ fn exhausted_reset(quota: &QuotaView, now: i64) -> Option<i64> {
         .filter_map(|w| w.reset_at)
         .filter(|r| *r > now)
         .min()
-}
-
-/// `(window minutes, used percent, reset at ms)` for each codex window in the headers.
-pub fn windows_from_headers(headers: &HeaderMap, now: i64) -> Vec<(i64, f64, Option<i64>)> {
-    let get = |name: String| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .map(str::to_owned)
-    };
-    let mut out = Vec::new();
-    for slot in ["primary", "secondary"] {
-        let used = get(format!("x-codex-{slot}-used-percent")).and_then(|v| v.parse::<f64>().ok());
-        let minutes =
-            get(format!("x-codex-{slot}-window-minutes")).and_then(|v| v.parse::<i64>().ok());
-        let reset_at = get(format!("x-codex-{slot}-reset-at"))
-            .and_then(|v| v.parse::<i64>().ok())
-            .map(|s| s.saturating_mul(1000))
-            .or_else(|| {
-                get(format!("x-codex-{slot}-reset-after-seconds"))
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .map(|s| now + (s * 1000.0) as i64)
-            });
-        if let (Some(used), Some(minutes)) = (used, minutes.filter(|m| *m > 0)) {
-            out.push((minutes, used, reset_at));
-        }
-    }
-    out
 }
 
 /// Folds observed windows into the quota view (5h: ≥ 60 min, 7d: ≥ 1440 min).

@@ -224,14 +224,6 @@ impl Pool {
         live.refresh(account, &self.cfg(), now);
     }
 
-    /// Folds the `x-codex-*` rate-limit headers of an upstream reply into the account's quota
-    /// view (forecast, header resets for 429s).
-    pub fn observe_headers(&self, account_id: i64, headers: &axum::http::HeaderMap) {
-        let now = self.clock.now_ms();
-        let windows = feedback::windows_from_headers(headers, now);
-        self.observe_windows(account_id, &windows);
-    }
-
     /// `(window minutes, used percent, reset at unix ms)` per observed window.
     pub fn observe_windows(&self, account_id: i64, windows: &[(i64, f64, Option<i64>)]) {
         if windows.is_empty() {

@@ -15,7 +15,7 @@
 //!     api_key_id, user_agent, ..Default::default()
 //! });
 //! usage.row_mut().account_id = Some(grant.account_id);
-//! state.usage().observe_headers(grant.account_id, upstream_reply.headers());
+//! state.observe_upstream_headers(grant.account_id, upstream_reply.headers());
 //! // move `usage` into the body stream; on the first content delta:
 //! usage.mark_first_token();
 //! // on `response.completed`:

@@ -12,6 +12,8 @@ use gateway_protocol::{classify_event, failure_from_event, EventClass, UpstreamF
 
 use super::frames::{Frame, FrameReader, Next};
 use super::{Prepared, RelayContext, RelayError};
+use crate::scheduler::policy::retry::Budget;
+use crate::scheduler::trace::{AttemptTrace, RoutingTrace};
 use crate::scheduler::{AttemptOutcome, Grant, PickRequest};
 use crate::upstream::classify::{kind_of_failure, UpstreamErrorKind};
 use crate::upstream::client::{CallContext, UpstreamClient, UpstreamError};
@@ -30,7 +32,6 @@ pub struct Opened {
     pub grant: Grant,
     pub reader: FrameReader,
     pub held: Vec<Frame>,
-    pub attempts: u32,
 }
 
 /// Why one attempt failed.
@@ -48,6 +49,13 @@ impl AttemptError {
         }
     }
 
+    fn status(&self) -> Option<u16> {
+        match self {
+            AttemptError::Http(e) => e.status,
+            AttemptError::Stream(f) => Some(f.status),
+        }
+    }
+
     fn into_relay(self) -> RelayError {
         match self {
             AttemptError::Http(e) => RelayError::Upstream(e),
@@ -56,16 +64,19 @@ impl AttemptError {
     }
 }
 
-/// Runs attempts until one commits or the budget (`max_retries` switches) is spent.
-pub async fn open(ctx: &RelayContext<'_>, prepared: &mut Prepared) -> Result<Opened, RelayError> {
+/// Runs attempts until one commits or the switch budget (`max_account_switches`) is spent.
+pub async fn open(
+    ctx: &RelayContext<'_>,
+    prepared: &mut Prepared,
+    trace: &mut RoutingTrace,
+) -> Result<Opened, RelayError> {
     let client = ctx
         .api
         .upstream()
         .map_err(|e| RelayError::Misconfigured(e.to_string()))?;
-    let max_switches = ctx.state.runtime_settings().max_retries as usize;
+    // Quota failures switch for free; everything else spends the budget (scheduling.md §8).
+    let mut budget = Budget::new(ctx.state.runtime_settings().scheduler.max_account_switches);
     let mut tried: Vec<i64> = Vec::new();
-    let mut switches = 0usize;
-    let mut attempts = 0u32;
     let mut last_error: Option<RelayError> = None;
     loop {
         let pick = PickRequest {
@@ -76,16 +87,16 @@ pub async fn open(ctx: &RelayContext<'_>, prepared: &mut Prepared) -> Result<Ope
                 .sticky()
                 .then_some(prepared.affinity.key.as_str()),
         };
-        let grant = match ctx.state.pool().acquire(ctx.state, &pick).await {
+        let grant = match ctx.state.pool().acquire_traced(ctx.state, &pick, trace).await {
             Ok(grant) => grant,
             // After real attempts, the last attempt's outcome decides the answer (§9).
             Err(err) => return Err(last_error.unwrap_or(RelayError::Pool(err))),
         };
         let account_id = grant.account_id;
-        attempts += 1;
+        let started = std::time::Instant::now();
         match attempt_account(ctx, client, grant, prepared).await {
-            Ok(mut opened) => {
-                opened.attempts = attempts;
+            Ok(opened) => {
+                trace.attempts.push(attempt_trace(account_id, "success", None, "commit", started));
                 return Ok(opened);
             }
             Err(err) => {
@@ -97,19 +108,35 @@ pub async fn open(ctx: &RelayContext<'_>, prepared: &mut Prepared) -> Result<Ope
                     "attempt failed before the first content"
                 );
                 let quota = matches!(kind, UpstreamErrorKind::UsageLimit { .. });
+                let status = err.status();
                 let relay_err = err.into_relay();
-                if !kind.is_failover() || tried.len() >= MAX_ATTEMPTS {
+                let switch = kind.is_failover() && tried.len() < MAX_ATTEMPTS && budget.take(!quota);
+                let decision = if switch { "switch" } else { "answer" };
+                trace.attempts.push(attempt_trace(account_id, kind.as_str(), status, decision, started));
+                if !switch {
                     return Err(relay_err);
-                }
-                if !quota {
-                    switches += 1;
-                    if switches > max_switches {
-                        return Err(relay_err);
-                    }
                 }
                 last_error = Some(relay_err);
             }
         }
+    }
+}
+
+fn attempt_trace(
+    account_id: i64,
+    outcome: &str,
+    status: Option<u16>,
+    decision: &str,
+    started: std::time::Instant,
+) -> AttemptTrace {
+    let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    AttemptTrace {
+        account_id,
+        outcome: outcome.to_owned(),
+        status,
+        decision: decision.to_owned(),
+        ttfc_ms: (decision == "commit").then_some(elapsed),
+        duration_ms: Some(elapsed),
     }
 }
 
@@ -148,7 +175,6 @@ async fn attempt_account(
                     grant,
                     reader,
                     held,
-                    attempts: 0,
                 });
             }
             Err(err) => err,

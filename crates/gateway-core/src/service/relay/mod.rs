@@ -30,6 +30,7 @@ pub use prepare::{OutputSpec, Prepared, BUILTIN_MODELS};
 use crate::service::api_keys::Authenticated;
 use crate::service::public_api::PublicApi;
 use crate::state::AppState;
+use crate::scheduler::trace::{AffinityTrace, RoutingTrace};
 use crate::store::NewUsageLog;
 use writer::{unix_secs, Writer};
 
@@ -117,7 +118,14 @@ async fn run(
 ) -> Result<Reply, RelayError> {
     tracing::debug!(model = %prepared.model, affinity = ?prepared.affinity.source, "relaying");
     let mut guard = ctx.state.usage().begin(usage_row(&ctx, &prepared));
-    let opened = match attempt::open(&ctx, &mut prepared).await {
+    let mut trace = routing_trace(guard.row_mut(), &prepared);
+    let opened = attempt::open(&ctx, &mut prepared, &mut trace).await;
+    let row = guard.row_mut();
+    row.trace = Some(trace.to_json());
+    row.attempts = i64::try_from(trace.attempts.len()).unwrap_or(i64::MAX);
+    row.account_id = trace.attempts.last().map(|a| a.account_id);
+    ctx.state.pool().record_trace(trace);
+    let opened = match opened {
         Ok(opened) => opened,
         Err(err) => {
             let (status, kind) = err.usage_status();
@@ -125,8 +133,6 @@ async fn run(
             return Err(err);
         }
     };
-    guard.row_mut().account_id = Some(opened.grant.account_id);
-    guard.row_mut().attempts = i64::from(opened.attempts);
     if prepared.stream {
         let writer = Writer::new(&prepared);
         return Ok(Reply::Stream(deliver::stream(
@@ -144,6 +150,24 @@ async fn run(
         recorder.record(&collected);
     }
     aggregate(&prepared, &collected).map(Reply::Json)
+}
+
+/// The routing trace's request part; the pool and the attempts fill in the rest.
+fn routing_trace(row: &NewUsageLog, prepared: &Prepared) -> RoutingTrace {
+    let key = &prepared.affinity.key;
+    RoutingTrace {
+        request_id: Some(row.request_id.clone()),
+        api_key_id: row.api_key_id,
+        endpoint: Some(row.endpoint.clone()),
+        requested_model: row.requested_model.clone(),
+        resolved_model: row.effective_model.clone(),
+        affinity: AffinityTrace {
+            source: format!("{:?}", prepared.affinity.source),
+            key: key.chars().filter(|c| c.is_ascii_hexdigit()).take(8).collect(),
+            outcome: if prepared.affinity.sticky() { "requested" } else { "off" }.to_owned(),
+        },
+        ..RoutingTrace::default()
+    }
 }
 
 /// The usage-log row as far as it is known before any account is picked.

@@ -6,9 +6,9 @@ use sqlx::QueryBuilder;
 use super::{BuildStatement, Column, Dialect, PushArg, SqlStore, StatementExt};
 use crate::store::rows::{self, account_columns, event_columns};
 use crate::store::{
-    conflict_as, like_substring, missing_parent_as_not_found, now_ms, page_window, Account,
-    AccountCounts, AccountEvent, AccountFilter, AccountPatch, AccountRepo, CredentialUpdate,
-    CredentialWrite, NewAccount, NewAccountEvent, Page, StoreError, StoreResult, MAX_PAGE_SIZE,
+    conflict_as, like_substring, missing_parent_as_not_found, now_ms, Account, AccountCounts,
+    AccountEvent, AccountFilter, AccountPatch, AccountRepo, CredentialUpdate, CredentialWrite,
+    NewAccount, NewAccountEvent, Page, StoreError, StoreResult, MAX_PAGE_SIZE,
 };
 
 const IDENTITY_CONFLICT: &str = "an account with this identity already exists";
@@ -92,22 +92,13 @@ impl<DB: Dialect> AccountRepo for SqlStore<DB> {
     }
 
     async fn list_accounts(&self, filter: &AccountFilter) -> StoreResult<Page<Account>> {
-        let (limit, offset) = page_window(filter.page, filter.page_size);
-        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM accounts");
-        push_filter(&mut count, filter);
-        let total: i64 = count.statement().one(&self.pool).await?.col_at(0)?;
-
-        let mut page = QueryBuilder::new(concat!("SELECT ", account_columns!(), " FROM accounts"));
-        push_filter(&mut page, filter);
-        page.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .arg(limit)
-            .push(" OFFSET ")
-            .arg(offset);
-        let found = page.statement().all(&self.pool).await?;
-        Ok(Page {
-            items: rows::decode_all(&found, rows::account)?,
-            total,
-        })
+        self.fetch_page(
+            ("accounts", account_columns!()),
+            (filter.page, filter.page_size),
+            |qb| push_filter(qb, filter),
+            rows::account,
+        )
+        .await
     }
 
     async fn all_accounts(&self) -> StoreResult<Vec<Account>> {

@@ -20,12 +20,42 @@ use sqlx::{Database, Pool, QueryBuilder};
 
 pub use driver::{Bind, Column, ModelRow, PushArg, Run, Statement, StatementExt};
 
-use super::{Store, StoreResult};
+use super::{page_window, Page, Store, StoreResult};
 
 /// A store on a sqlx pool; [`super::sqlite::SqliteStore`] and
 /// [`super::postgres::PgStore`] are its two instances.
 pub struct SqlStore<DB: Database> {
     pub(in crate::store) pool: Pool<DB>,
+}
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// One page of `SELECT {columns} FROM {table}` (newest first, `filter` appending the
+    /// `WHERE` clause), plus the total count of matching rows.
+    async fn fetch_page<'a, T>(
+        &self,
+        (table, columns): (&str, &str),
+        (page, page_size): (i64, i64),
+        filter: impl Fn(&mut QueryBuilder<'a, DB>),
+        decode: impl Fn(&DB::Row) -> Result<T, sqlx::Error>,
+    ) -> StoreResult<Page<T>> {
+        let (limit, offset) = page_window(page, page_size);
+        let mut count = QueryBuilder::new(format!("SELECT COUNT(*) FROM {table}"));
+        filter(&mut count);
+        let total: i64 = count.statement().one(&self.pool).await?.col_at(0)?;
+
+        let mut select = QueryBuilder::new(format!("SELECT {columns} FROM {table}"));
+        filter(&mut select);
+        select
+            .push(" ORDER BY created_at DESC, id DESC LIMIT ")
+            .arg(limit)
+            .push(" OFFSET ")
+            .arg(offset);
+        let found = select.statement().all(&self.pool).await?;
+        Ok(Page {
+            items: super::rows::decode_all(&found, decode)?,
+            total,
+        })
+    }
 }
 
 /// One SQL dialect: everything the shared code binds, reads and runs (as supertraits, see

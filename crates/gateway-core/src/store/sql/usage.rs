@@ -7,8 +7,8 @@ use sqlx::QueryBuilder;
 use super::{BuildStatement, Column, Dialect, PushArg, SqlStore, StatementExt};
 use crate::store::rows::{self, usage_columns, usage_insert_columns, usage_sum_columns};
 use crate::store::{
-    page_window, NewUsageLog, Page, StoreResult, UsageAggregate, UsageAggregateQuery, UsageFilter,
-    UsageLog, UsageRepo, UsageRollup,
+    NewUsageLog, Page, StoreResult, UsageAggregate, UsageAggregateQuery, UsageFilter, UsageLog,
+    UsageRepo, UsageRollup,
 };
 
 /// Rows per INSERT statement: 20 binds a row stays far below the bind limit (SQLite 32 766,
@@ -156,22 +156,13 @@ impl<DB: Dialect> UsageRepo for SqlStore<DB> {
     }
 
     async fn list_usage(&self, filter: &UsageFilter) -> StoreResult<Page<UsageLog>> {
-        let (limit, offset) = page_window(filter.page, filter.page_size);
-        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM usage_logs");
-        push_filter(&mut count, filter);
-        let total: i64 = count.statement().one(&self.pool).await?.col_at(0)?;
-
-        let mut page = QueryBuilder::new(concat!("SELECT ", usage_columns!(), " FROM usage_logs"));
-        push_filter(&mut page, filter);
-        page.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .arg(limit)
-            .push(" OFFSET ")
-            .arg(offset);
-        let found = page.statement().all(&self.pool).await?;
-        Ok(Page {
-            items: rows::decode_all(&found, rows::usage)?,
-            total,
-        })
+        self.fetch_page(
+            ("usage_logs", usage_columns!()),
+            (filter.page, filter.page_size),
+            |qb| push_filter(qb, filter),
+            rows::usage,
+        )
+        .await
     }
 
     async fn delete_usage_before(&self, before: i64) -> StoreResult<u64> {
