@@ -233,7 +233,7 @@ impl Pool {
 
     /// Opens the account's tokens (cached in memory per credential generation) and refreshes
     /// them first when the access token is about to expire.
-    async fn credentials_for(
+    pub(super) async fn credentials_for(
         &self,
         state: &AppState,
         account: &Account,

@@ -7,6 +7,7 @@
 mod acquire;
 mod bindings;
 pub mod board;
+mod direct;
 mod feedback;
 mod grant;
 mod live;

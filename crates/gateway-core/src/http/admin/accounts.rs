@@ -1,7 +1,10 @@
 //! `/api/admin/accounts*`: list, get, edit, delete, refresh, enable/disable, pause/resume,
 //! the `auth.json` export and batch actions.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
+use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,7 +15,9 @@ use tokio::sync::mpsc;
 use super::sse::{progress_stream, wants_stream};
 use crate::http::error::AdminError;
 use crate::service::accounts::batch::{self, BatchAction};
+use crate::service::accounts::test::{self, TestEvent};
 use crate::service::accounts::{self, AccountError, AccountUpdate};
+use crate::service::public_api::PublicApi;
 use crate::state::AppState;
 use crate::store::{AccountFilter, CredentialState};
 
@@ -250,6 +255,55 @@ async fn run_batch(
         )
     })?;
     Ok(Json(done).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TestQuery {
+    model: Option<String>,
+    stream: Option<bool>,
+}
+
+/// `GET /accounts/{id}/test`: SSE by default (codex2api), JSON with `?stream=false`.
+pub async fn test(
+    State(state): State<AppState>,
+    Extension(api): Extension<Arc<PublicApi>>,
+    Path(id): Path<i64>,
+    Query(q): Query<TestQuery>,
+) -> Result<Response, AdminError> {
+    accounts::live(&state, id).await?;
+    let (tx, rx) = mpsc::channel(64);
+    let task = tokio::spawn(async move {
+        let result = test::run(&state, &api, id, q.model, &tx).await;
+        let _ = tx.send(TestEvent::Complete(result.clone())).await;
+        result
+    });
+    if q.stream.unwrap_or(true) {
+        return Ok(progress_stream(rx).into_response());
+    }
+    drop(rx);
+    let result = task
+        .await
+        .map_err(|e| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("test failed: {e}")))?;
+    Ok(Json(result).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BatchTestBody {
+    ids: Vec<i64>,
+    model: Option<String>,
+}
+
+pub async fn batch_test(
+    state: State<AppState>,
+    Extension(api): Extension<Arc<PublicApi>>,
+    q: Query<StreamQuery>,
+    headers: HeaderMap,
+    body: Result<Json<BatchTestBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AdminError> {
+    let Json(body) = body.map_err(AdminError::from_json_rejection)?;
+    let batch = BatchBody { ids: body.ids, update: AccountUpdate::default() };
+    let model = body.model;
+    run_batch(state, q, headers, Ok(Json(batch)), move |_| BatchAction::Test { api, model }).await
 }
 
 impl From<AccountError> for AdminError {

@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/accounts/{id}/pause", post(accounts::pause))
         .route("/accounts/{id}/resume", post(accounts::resume))
         .route("/accounts/{id}/auth-json", get(accounts::auth_json))
+        .route("/accounts/{id}/test", get(accounts::test))
+        .route("/accounts/batch-test", post(accounts::batch_test))
         .route("/accounts/{id}/pin", post(scheduler::pin))
         .route("/accounts/pin", axum::routing::delete(scheduler::unpin))
         .route("/scheduler/board", get(scheduler::board))

@@ -4,14 +4,19 @@
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use std::sync::Arc;
+
 use super::{AccountError, AccountUpdate};
+use crate::service::public_api::PublicApi;
 use crate::state::AppState;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum BatchAction {
     Refresh,
     Delete,
     Update(AccountUpdate),
+    /// The account test on each account, with the test model unless one is given.
+    Test { api: Arc<PublicApi>, model: Option<String> },
 }
 
 impl BatchAction {
@@ -20,6 +25,7 @@ impl BatchAction {
             BatchAction::Refresh => "refresh",
             BatchAction::Delete => "delete",
             BatchAction::Update(_) => "update",
+            BatchAction::Test { .. } => "test",
         }
     }
 }
@@ -108,5 +114,15 @@ async fn apply(
         BatchAction::Update(update) => super::update(state, id, update.clone())
             .await
             .map(|v| Some(v.name)),
+        BatchAction::Test { api, model } => {
+            let name = super::live(state, id).await?.name;
+            // Nobody reads the step events of a batch; the channel is dropped at once.
+            let (tx, _) = mpsc::channel(1);
+            let result = super::test::run(state, api, id, model.clone(), &tx).await;
+            match result.error {
+                None if result.ok => Ok(Some(name)),
+                error => Err(AccountError::Invalid(error.unwrap_or_else(|| "test failed".into()))),
+            }
+        }
     }
 }

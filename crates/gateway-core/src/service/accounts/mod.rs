@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod import;
+pub mod test;
 mod view;
 
 use serde_json::{json, Value};
