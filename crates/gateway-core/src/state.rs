@@ -206,6 +206,7 @@ pub async fn build_state_with(
             source: store::StoreError::Open(e.to_string()),
         })?;
     crate::scheduler::refresh_task::spawn(&state);
+    crate::service::probe::spawn(&state);
     crate::scheduler::tasks::spawn(&state);
     crate::usage::start(&state).await;
     Ok(state)

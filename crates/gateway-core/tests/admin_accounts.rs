@@ -482,3 +482,33 @@ async fn account_test_runs_a_real_request_and_reports_each_step() {
     assert_eq!(admin.get("/accounts/999999/test").await.0, 404);
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn quota_windows_come_from_headers_and_from_the_usage_probe() {
+    let (gw, mock, admin) = setup().await;
+    let who = mock.seed_accounts(1).remove(0);
+    admin.post("/accounts", json!({"refresh_token": who.refresh_token})).await;
+    let id = admin.get("/accounts").await.1["accounts"][0]["id"].as_i64().unwrap();
+    let update = mock_upstream::RateLimitUpdate {
+        primary_used_percent: Some(42.0),
+        secondary_used_percent: Some(7.0),
+        ..Default::default()
+    };
+    mock.set_rate_limits(Some(&who.account_id), &update);
+
+    // The probe reads wham/usage without spending quota.
+    let (s, probed) = admin.post(&format!("/accounts/{id}/usage/refresh"), json!({})).await;
+    assert_eq!(s, 200, "{probed}");
+    let window = |v: &Value, w: &str| v["quota"].as_array().unwrap().iter().find(|q| q["window"] == w).cloned().unwrap();
+    assert_eq!(window(&probed, "5h")["used_percent"], 42.0, "{probed}");
+    assert_eq!(window(&probed, "7d")["used_percent"], 7.0, "{probed}");
+    assert_eq!(mock.counters(&who.account_id).unwrap().responses_requests, 0, "a probe is not a request");
+
+    // A real request's rate-limit headers update the same windows.
+    mock.set_rate_limits(Some(&who.account_id), &mock_upstream::RateLimitUpdate { primary_used_percent: Some(55.0), ..Default::default() });
+    let r = admin.http.get(admin.url(&format!("/accounts/{id}/test?stream=false"))).bearer_auth(SECRET).send().await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["ok"], true);
+    let (_, listed) = admin.get("/accounts").await;
+    assert_eq!(window(&listed["accounts"][0], "5h")["used_percent"], 55.0, "{listed}");
+    gw.stop().await;
+}

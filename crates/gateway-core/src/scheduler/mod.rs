@@ -54,6 +54,22 @@ pub struct Pool {
     /// Identifies this process in broadcast events.
     origin: String,
     traces: TraceRing,
+    /// Accounts the policy wants probed (scheduling.md §11); drained by the probe task.
+    probe_requests: ProbeRequests,
+}
+
+/// A small set of account ids waiting for a usage probe.
+#[derive(Default)]
+pub struct ProbeRequests(std::sync::Mutex<std::collections::BTreeSet<i64>>);
+
+impl ProbeRequests {
+    pub fn insert(&self, account_id: i64) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(account_id);
+    }
+
+    pub fn drain(&self) -> Vec<i64> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect()
+    }
 }
 
 impl Pool {
@@ -80,6 +96,7 @@ impl Pool {
             events_rx: std::sync::Mutex::new(Some(rx)),
             origin: uuid::Uuid::now_v7().simple().to_string(),
             traces: TraceRing::default(),
+            probe_requests: ProbeRequests::default(),
         }
     }
 
@@ -173,6 +190,11 @@ impl Pool {
         self.traces.recent(limit)
     }
 
+    /// Accounts the cooldown policy asked to probe since the last drain.
+    pub fn probe_requests(&self) -> &ProbeRequests {
+        &self.probe_requests
+    }
+
     /// Keeps a finished request's trace in the in-memory ring.
     pub fn record_trace(&self, trace: RoutingTrace) {
         self.traces.push(trace);
@@ -202,6 +224,9 @@ impl Pool {
             signal.map(|s| state.cooldowns.apply(&s, now))
         };
         if let Some(effect) = effect {
+            if effect.probe {
+                self.probe_requests.insert(account.id);
+            }
             if let Some(reason) = effect.reauth {
                 tracing::warn!(
                     account_id = account.id,

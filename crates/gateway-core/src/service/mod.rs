@@ -10,6 +10,7 @@ pub mod failpoint;
 pub mod health;
 pub mod import;
 pub mod login;
+pub mod probe;
 mod login_listener;
 pub mod public_api;
 pub mod relay;

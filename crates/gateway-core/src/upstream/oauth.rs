@@ -147,6 +147,11 @@ impl OAuthClient {
         }
     }
 
+    /// The shared HTTP client, for other auxiliary calls (the usage probe).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Overrides the client id (tests; a future device-code client).
     #[must_use]
     pub fn with_client_id(mut self, client_id: impl Into<String>) -> Self {

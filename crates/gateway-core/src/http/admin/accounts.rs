@@ -257,6 +257,21 @@ async fn run_batch(
     Ok(Json(done).into_response())
 }
 
+/// `GET /accounts/{id}/usage`: the account's quota windows as last observed.
+pub async fn usage(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
+    let (account, _) = accounts::get(&state, id).await?;
+    Ok(Json(json!({ "account_id": id, "quota": account.quota, "plan_type": account.plan_type })))
+}
+
+/// `POST /accounts/{id}/usage/refresh`: probes `wham/usage` now (costs no quota).
+pub async fn usage_refresh(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
+    accounts::live(&state, id).await?;
+    crate::service::probe::probe_account(&state, id)
+        .await
+        .map_err(|e| AdminError::new(StatusCode::BAD_GATEWAY, "probe_failed", e))?;
+    usage(State(state), Path(id)).await
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TestQuery {
     model: Option<String>,

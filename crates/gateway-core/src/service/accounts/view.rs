@@ -5,7 +5,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
-use crate::store::{Account, CredentialState};
+use crate::store::{Account, AccountQuotaWindow, CredentialState};
 use crate::upstream::timestamp::format_rfc3339_ms;
 
 /// The first matching row of scheduling.md §1 wins.
@@ -44,6 +44,8 @@ pub struct AccountView {
     pub note: Option<String>,
     pub scheduler_priority: i64,
     pub in_flight: u32,
+    /// The latest 5h / 7d (and short) quota windows from rate-limit headers and probes.
+    pub quota: Vec<QuotaWindowView>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -85,8 +87,33 @@ impl AccountView {
             note: a.note.clone(),
             scheduler_priority: a.scheduler_priority,
             in_flight,
+            quota: state.usage().quota().windows(a.id).iter().map(QuotaWindowView::from).collect(),
             created_at: format_rfc3339_ms(a.created_at),
             updated_at: format_rfc3339_ms(a.updated_at),
+        }
+    }
+}
+
+/// One quota window of an account.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+pub struct QuotaWindowView {
+    /// `5h`, `7d` or `short`.
+    pub window: &'static str,
+    pub used_percent: f64,
+    pub window_minutes: i64,
+    pub reset_at: Option<String>,
+    pub observed_at: String,
+}
+
+impl From<&AccountQuotaWindow> for QuotaWindowView {
+    fn from(w: &AccountQuotaWindow) -> Self {
+        QuotaWindowView {
+            window: w.kind.as_str(),
+            used_percent: w.used_percent,
+            window_minutes: w.window_minutes,
+            reset_at: w.reset_at.map(format_rfc3339_ms),
+            observed_at: format_rfc3339_ms(w.observed_at),
         }
     }
 }
