@@ -2,6 +2,7 @@ import { request, send, stream } from './client';
 import type { AccountView } from './generated/AccountView';
 import type { BatchEvent } from './generated/BatchEvent';
 import type { ImportSummary } from './generated/ImportSummary';
+import type { QuotaWindowView } from './generated/QuotaWindowView';
 
 export type { AccountView, BatchEvent, ImportSummary };
 export type { AccountStatus } from './generated/AccountStatus';
@@ -14,17 +15,10 @@ export interface QuotaWindow {
   resetAt: number | null;
 }
 
-/**
- * Fields the account list gains as the scheduler and usage work lands (quota, tier, score,
- * last error, pin). All optional: the table shows a dash until the server sends them.
- */
+/** Scheduler fields the accounts page joins in from the scheduler board. */
 export interface AccountExtras {
-  quota?: unknown;
-  quota_windows?: unknown;
   health_tier?: string | null;
-  tier?: string | null;
   scheduler_score?: number | null;
-  score?: number | null;
   last_error?: string | null;
   pinned?: boolean;
   max_concurrency?: number | null;
@@ -77,44 +71,16 @@ export interface AccountEvent {
   created_at: string;
 }
 
-function toMs(v: unknown): number | null {
-  if (typeof v === 'number') return v < 1e12 ? v * 1000 : v;
-  if (typeof v === 'string' && v) {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? null : t;
-  }
-  return null;
+function windowFrom(w: QuotaWindowView | undefined): QuotaWindow | undefined {
+  if (!w) return undefined;
+  const reset = w.reset_at ? Date.parse(w.reset_at) : NaN;
+  return { usedPercent: w.used_percent, resetAt: Number.isNaN(reset) ? null : reset };
 }
 
-function windowFrom(v: unknown): QuotaWindow | undefined {
-  if (!v || typeof v !== 'object') return undefined;
-  const o = v as Record<string, unknown>;
-  const used = o.used_percent ?? o.usedPercent ?? o.percent;
-  if (typeof used !== 'number') return undefined;
-  return { usedPercent: used, resetAt: toMs(o.reset_at ?? o.resets_at ?? o.resetAt) };
-}
-
-/** Reads the 5h and 7d windows from whichever shape the server uses. */
+/** The 5h and 7d windows of an account, as the server last observed them. */
 export function quotaOf(a: Account): { fiveHour?: QuotaWindow; sevenDay?: QuotaWindow } {
-  const raw = a.quota ?? a.quota_windows;
-  const out: { fiveHour?: QuotaWindow; sevenDay?: QuotaWindow } = {};
-  const list = Array.isArray(raw)
-    ? raw
-    : raw && typeof raw === 'object' && Array.isArray((raw as { windows?: unknown }).windows)
-      ? (raw as { windows: unknown[] }).windows
-      : null;
-  if (list) {
-    for (const w of list) {
-      const kind = (w as { kind?: unknown }).kind;
-      if (kind === '5h' || kind === 'five_hour' || kind === 'primary') out.fiveHour = windowFrom(w);
-      if (kind === '7d' || kind === 'weekly' || kind === 'seven_day' || kind === 'secondary') out.sevenDay = windowFrom(w);
-    }
-  } else if (raw && typeof raw === 'object') {
-    const o = raw as Record<string, unknown>;
-    out.fiveHour = windowFrom(o['5h'] ?? o.five_hour ?? o.primary);
-    out.sevenDay = windowFrom(o['7d'] ?? o.seven_day ?? o.weekly ?? o.secondary);
-  }
-  return out;
+  const find = (name: string) => a.quota.find((w) => w.window === name);
+  return { fiveHour: windowFrom(find('5h')), sevenDay: windowFrom(find('7d')) };
 }
 
 export const accountsApi = {

@@ -119,8 +119,8 @@ export function useAuthJson() {
 }
 
 /**
- * The account list joined with the scheduler board: quota windows, tier, dispatch score,
- * concurrency limit and pin come from the board (the list itself does not carry them).
+ * The account list joined with the scheduler board: tier, dispatch score, concurrency limit,
+ * pin and cooldown come from the board; quota windows come with the account itself.
  */
 export function useAccountsWithBoard(q: AccountQuery) {
   const list = useAccounts(q);
@@ -129,13 +129,8 @@ export function useAccountsWithBoard(q: AccountQuery) {
   const accounts = (list.data?.accounts ?? []).map((a): Account => {
     const r = rows.get(a.id);
     if (!r) return a;
-    const quota = [
-      r.forecast.five_hour && { kind: '5h', used_percent: r.forecast.five_hour.used, reset_at: r.forecast.five_hour.reset_at },
-      r.forecast.weekly && { kind: '7d', used_percent: r.forecast.weekly.used, reset_at: r.forecast.weekly.reset_at },
-    ].filter(Boolean);
     return {
       ...a,
-      quota: a.quota ?? quota,
       health_tier: a.health_tier ?? r.tier,
       scheduler_score: a.scheduler_score ?? r.dispatch.total,
       max_concurrency: a.max_concurrency ?? r.concurrency_limit,

@@ -9,13 +9,17 @@ function account(over: Partial<Account>): Account {
     id: 1, name: 'alice@example.com', email: 'alice@example.com', plan_type: 'plus', chatgpt_account_id: null,
     credential_kind: 'refresh_token', credential_fingerprint: 'abc', credential_generation: 1, status: 'ready',
     status_reason: null, enabled: true, paused: false, token_expires_at: null, last_refreshed_at: null, proxy_url: null,
-    note: null, scheduler_priority: 0, in_flight: 0, created_at: '', updated_at: '', ...over,
+    note: null, scheduler_priority: 0, in_flight: 0, quota: [], created_at: '', updated_at: '', ...over,
   };
+}
+
+function quota(window: string, used_percent: number, reset_at: string | null) {
+  return { window, used_percent, window_minutes: window === '5h' ? 300 : 10080, reset_at, observed_at: '' };
 }
 
 describe('AccountsTable', () => {
   const rows = [
-    account({ id: 1, quota: [{ kind: '5h', used_percent: 42, reset_at: Date.now() + 3_600_000 }, { kind: '7d', used_percent: 95 }], health_tier: 'healthy', scheduler_score: 87.5, in_flight: 1, max_concurrency: 2 }),
+    account({ id: 1, quota: [quota('5h', 42, new Date(Date.now() + 3_600_000).toISOString()), quota('7d', 95, null)], health_tier: 'healthy', scheduler_score: 87.5, in_flight: 1, max_concurrency: 2 }),
     account({ id: 2, name: 'bob', email: null, status: 'reauth_required', status_reason: 'refresh token revoked', enabled: true }),
     account({ id: 3, name: 'carol', status: 'disabled', enabled: false }),
   ];

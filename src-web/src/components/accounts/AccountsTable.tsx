@@ -16,11 +16,11 @@ interface Props {
 }
 
 function tierOf(a: Account): string | null {
-  return a.health_tier ?? a.tier ?? null;
+  return a.health_tier ?? null;
 }
 
 function scoreOf(a: Account): number | null {
-  return a.scheduler_score ?? a.score ?? null;
+  return a.scheduler_score ?? null;
 }
 
 export function AccountsTable({ accounts, selected, onToggle, onToggleAll, onAction, busyId }: Props) {
