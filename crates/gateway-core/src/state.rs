@@ -118,8 +118,11 @@ impl AppState {
     /// Applies one quota observation (headers or a `wham/usage` probe) everywhere it matters.
     pub fn observe_quota(&self, account_id: i64, obs: &crate::usage::quota::QuotaObservation) {
         self.usage().observe(account_id, obs);
-        let windows: Vec<(i64, f64, Option<i64>)> =
-            obs.windows.iter().map(|w| (w.window_minutes, w.used_percent, w.reset_at)).collect();
+        let windows: Vec<(i64, f64, Option<i64>)> = obs
+            .windows
+            .iter()
+            .map(|w| (w.window_minutes, w.used_percent, w.reset_at))
+            .collect();
         self.pool().observe_windows(account_id, &windows);
     }
 

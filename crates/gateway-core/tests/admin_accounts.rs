@@ -445,7 +445,10 @@ async fn a_dead_refresh_token_becomes_reauth_required_and_is_not_retried() {
 }
 
 fn sse_json(text: &str) -> Vec<Value> {
-    text.lines().filter_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str(d).unwrap()).collect()
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -453,32 +456,91 @@ async fn account_test_runs_a_real_request_and_reports_each_step() {
     let (gw, mock, admin) = setup().await;
     let seeded = mock.seed_accounts(2);
     let joined = format!("{}\n{}", seeded[0].refresh_token, seeded[1].refresh_token);
-    admin.post("/accounts", json!({"refresh_token": joined})).await;
-    let accounts = admin.get("/accounts").await.1["accounts"].as_array().unwrap().clone();
-    let id_of = |acct: &str| accounts.iter().find(|a| a["chatgpt_account_id"] == acct).unwrap()["id"].as_i64().unwrap();
+    admin
+        .post("/accounts", json!({"refresh_token": joined}))
+        .await;
+    let accounts = admin.get("/accounts").await.1["accounts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let id_of = |acct: &str| {
+        accounts
+            .iter()
+            .find(|a| a["chatgpt_account_id"] == acct)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
     let (good, bad) = (id_of(&seeded[0].account_id), id_of(&seeded[1].account_id));
 
-    let r = admin.http.get(admin.url(&format!("/accounts/{good}/test"))).bearer_auth(SECRET).send().await.unwrap();
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let r = admin
+        .http
+        .get(admin.url(&format!("/accounts/{good}/test")))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     let events = sse_json(&r.text().await.unwrap());
     let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(kinds.first(), Some(&"start"));
     assert!(kinds.contains(&"delta"), "{kinds:?}");
     let done = events.last().unwrap();
-    assert_eq!((done["type"].as_str(), done["ok"].as_bool()), (Some("complete"), Some(true)), "{done}");
-    assert_eq!(done["text"], "Echo: hi — café 🦀", "the test sends the test_content setting");
+    assert_eq!(
+        (done["type"].as_str(), done["ok"].as_bool()),
+        (Some("complete"), Some(true)),
+        "{done}"
+    );
+    assert_eq!(
+        done["text"], "Echo: hi — café 🦀",
+        "the test sends the test_content setting"
+    );
     assert!(done["input_tokens"].as_u64().unwrap() > 0);
-    let sent = mock.request_log().into_iter().rev().find(|e| e.path.ends_with("/responses")).unwrap();
-    assert_eq!(sent.account_id.as_deref(), Some(seeded[0].account_id.as_str()), "pinned to the tested account");
+    let sent = mock
+        .request_log()
+        .into_iter()
+        .rev()
+        .find(|e| e.path.ends_with("/responses"))
+        .unwrap();
+    assert_eq!(
+        sent.account_id.as_deref(),
+        Some(seeded[0].account_id.as_str()),
+        "pinned to the tested account"
+    );
 
-    mock.inject_fault(FaultRule::always(FaultKind::InternalError).for_account(&seeded[1].account_id));
-    let r = admin.http.get(admin.url(&format!("/accounts/{bad}/test?stream=false"))).bearer_auth(SECRET).send().await.unwrap();
+    mock.inject_fault(
+        FaultRule::always(FaultKind::InternalError).for_account(&seeded[1].account_id),
+    );
+    let r = admin
+        .http
+        .get(admin.url(&format!("/accounts/{bad}/test?stream=false")))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
     let failed: Value = r.json().await.unwrap();
-    assert_eq!((failed["ok"].as_bool(), failed["status"].as_u64()), (Some(false), Some(500)), "{failed}");
+    assert_eq!(
+        (failed["ok"].as_bool(), failed["status"].as_u64()),
+        (Some(false), Some(500)),
+        "{failed}"
+    );
 
-    let (s, batch) = admin.post("/accounts/batch-test", json!({"ids": [good, bad]})).await;
+    let (s, batch) = admin
+        .post("/accounts/batch-test", json!({"ids": [good, bad]}))
+        .await;
     assert_eq!(s, 200);
-    assert_eq!((batch["action"].as_str(), batch["success"].as_u64(), batch["failed"].as_u64()), (Some("test"), Some(1), Some(1)), "{batch}");
+    assert_eq!(
+        (
+            batch["action"].as_str(),
+            batch["success"].as_u64(),
+            batch["failed"].as_u64()
+        ),
+        (Some("test"), Some(1), Some(1)),
+        "{batch}"
+    );
     assert_eq!(admin.get("/accounts/999999/test").await.0, 404);
     gw.stop().await;
 }
@@ -487,8 +549,12 @@ async fn account_test_runs_a_real_request_and_reports_each_step() {
 async fn quota_windows_come_from_headers_and_from_the_usage_probe() {
     let (gw, mock, admin) = setup().await;
     let who = mock.seed_accounts(1).remove(0);
-    admin.post("/accounts", json!({"refresh_token": who.refresh_token})).await;
-    let id = admin.get("/accounts").await.1["accounts"][0]["id"].as_i64().unwrap();
+    admin
+        .post("/accounts", json!({"refresh_token": who.refresh_token}))
+        .await;
+    let id = admin.get("/accounts").await.1["accounts"][0]["id"]
+        .as_i64()
+        .unwrap();
     let update = mock_upstream::RateLimitUpdate {
         primary_used_percent: Some(42.0),
         secondary_used_percent: Some(7.0),
@@ -497,18 +563,48 @@ async fn quota_windows_come_from_headers_and_from_the_usage_probe() {
     mock.set_rate_limits(Some(&who.account_id), &update);
 
     // The probe reads wham/usage without spending quota.
-    let (s, probed) = admin.post(&format!("/accounts/{id}/usage/refresh"), json!({})).await;
+    let (s, probed) = admin
+        .post(&format!("/accounts/{id}/usage/refresh"), json!({}))
+        .await;
     assert_eq!(s, 200, "{probed}");
-    let window = |v: &Value, w: &str| v["quota"].as_array().unwrap().iter().find(|q| q["window"] == w).cloned().unwrap();
+    let window = |v: &Value, w: &str| {
+        v["quota"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["window"] == w)
+            .cloned()
+            .unwrap()
+    };
     assert_eq!(window(&probed, "5h")["used_percent"], 42.0, "{probed}");
     assert_eq!(window(&probed, "7d")["used_percent"], 7.0, "{probed}");
-    assert_eq!(mock.counters(&who.account_id).unwrap().responses_requests, 0, "a probe is not a request");
+    assert_eq!(
+        mock.counters(&who.account_id).unwrap().responses_requests,
+        0,
+        "a probe is not a request"
+    );
 
     // A real request's rate-limit headers update the same windows.
-    mock.set_rate_limits(Some(&who.account_id), &mock_upstream::RateLimitUpdate { primary_used_percent: Some(55.0), ..Default::default() });
-    let r = admin.http.get(admin.url(&format!("/accounts/{id}/test?stream=false"))).bearer_auth(SECRET).send().await.unwrap();
+    mock.set_rate_limits(
+        Some(&who.account_id),
+        &mock_upstream::RateLimitUpdate {
+            primary_used_percent: Some(55.0),
+            ..Default::default()
+        },
+    );
+    let r = admin
+        .http
+        .get(admin.url(&format!("/accounts/{id}/test?stream=false")))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["ok"], true);
     let (_, listed) = admin.get("/accounts").await;
-    assert_eq!(window(&listed["accounts"][0], "5h")["used_percent"], 55.0, "{listed}");
+    assert_eq!(
+        window(&listed["accounts"][0], "5h")["used_percent"],
+        55.0,
+        "{listed}"
+    );
     gw.stop().await;
 }

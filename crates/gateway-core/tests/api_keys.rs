@@ -238,7 +238,11 @@ async fn token_quota_is_enforced() {
     let r = setup(1).await;
     // Key usage is charged when the usage writer flushes its batch.
     let state = &r.gw.state;
-    state.store().put_setting("usage_log_flush_interval_seconds", "1").await.unwrap();
+    state
+        .store()
+        .put_setting("usage_log_flush_interval_seconds", "1")
+        .await
+        .unwrap();
     state.reload_settings().await.unwrap();
     let (id, key) = new_key(&r, json!({"token_quota": 1})).await;
     assert_eq!(

@@ -122,9 +122,16 @@ async fn each_relayed_request_is_logged_once_with_the_mocks_usage() {
     for row in &ok {
         let attempts = row["trace"]["attempts"].as_array().unwrap();
         assert_eq!(attempts.last().unwrap()["decision"], "commit", "{row}");
-        assert_eq!(attempts.last().unwrap()["account_id"], row["account_id"], "{row}");
+        assert_eq!(
+            attempts.last().unwrap()["account_id"],
+            row["account_id"],
+            "{row}"
+        );
     }
     let failed_attempts = failed["trace"]["attempts"].as_array().unwrap();
     assert_eq!(failed_attempts.len(), 2, "{failed}");
-    assert!(failed_attempts.iter().all(|a| a["status"] == 500), "{failed}");
+    assert!(
+        failed_attempts.iter().all(|a| a["status"] == 500),
+        "{failed}"
+    );
 }

@@ -34,7 +34,12 @@ fn to_chat(events: &[ResponsesStreamEvent]) -> usize {
     for e in events {
         bytes += conv.push(e).iter().map(|i| i.to_sse().len()).sum::<usize>();
     }
-    bytes + conv.finish().iter().map(|i| i.to_sse().len()).sum::<usize>()
+    bytes
+        + conv
+            .finish()
+            .iter()
+            .map(|i| i.to_sse().len())
+            .sum::<usize>()
 }
 
 fn to_anthropic(events: &[ResponsesStreamEvent]) -> usize {
@@ -43,7 +48,12 @@ fn to_anthropic(events: &[ResponsesStreamEvent]) -> usize {
     for e in events {
         bytes += conv.push(e).iter().map(|i| i.to_sse().len()).sum::<usize>();
     }
-    bytes + conv.finish().iter().map(|i| i.to_sse().len()).sum::<usize>()
+    bytes
+        + conv
+            .finish()
+            .iter()
+            .map(|i| i.to_sse().len())
+            .sum::<usize>()
 }
 
 fn native(frames: &[SseFrame]) -> usize {

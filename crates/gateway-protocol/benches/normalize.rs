@@ -22,7 +22,8 @@ fn chat_small() -> String {
 }
 
 fn chat_agent() -> String {
-    let mut messages = vec![json!({"role": "system", "content": "You are a coding agent. ".repeat(40)})];
+    let mut messages =
+        vec![json!({"role": "system", "content": "You are a coding agent. ".repeat(40)})];
     for i in 0..10 {
         messages.push(json!({"role": "user", "content": format!("Step {i}: read src/lib.rs and explain it.")}));
         messages.push(json!({"role": "assistant", "content": null, "tool_calls": [{"id": format!("call_{i}"), "type": "function", "function": {"name": "tool_1", "arguments": "{\"path\":\"src/lib.rs\"}"}}]}));
@@ -75,7 +76,10 @@ fn bench(c: &mut Criterion) {
         assert!(chat_path(&body) > 0, "{name} must translate");
         group.bench_function(name, |b| b.iter(|| chat_path(black_box(&body))));
     }
-    for (name, body) in [("anthropic_small", anthropic_small()), ("anthropic_agent", anthropic_agent())] {
+    for (name, body) in [
+        ("anthropic_small", anthropic_small()),
+        ("anthropic_agent", anthropic_agent()),
+    ] {
         assert!(anthropic_path(&body) > 0, "{name} must translate");
         group.bench_function(name, |b| b.iter(|| anthropic_path(black_box(&body))));
     }

@@ -118,12 +118,24 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
         Some("non-stream") => vec![false],
         _ => vec![false, true],
     };
-    let pool_of = |t: Target| if t.is_gateway() { gw.clone() } else { mock.clone() };
+    let pool_of = |t: Target| {
+        if t.is_gateway() {
+            gw.clone()
+        } else {
+            mock.clone()
+        }
+    };
 
     eprintln!("loadgen: warm-up {}s per target", args.warmup_secs);
     for &target in &targets {
         for &stream in &modes {
-            let _ = closed_loop(pool_of(target), calls_for(target, stream, &creds), 8, args.warmup_secs / 2.0).await;
+            let _ = closed_loop(
+                pool_of(target),
+                calls_for(target, stream, &creds),
+                8,
+                args.warmup_secs / 2.0,
+            )
+            .await;
         }
     }
 
@@ -152,7 +164,12 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
                     stats.total.value_at_quantile(0.5) as f64 / 1e6,
                     stats.total.value_at_quantile(0.99) as f64 / 1e6,
                 );
-                rows.push(Row { stream, load, target, stats });
+                rows.push(Row {
+                    stream,
+                    load,
+                    target,
+                    stats,
+                });
             }
         }
     }
@@ -175,10 +192,18 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
     }
     if let Some(s) = &soak {
         if s.stats.error_rate() > args.max_error_rate {
-            failures.push(format!("soak: error rate {:.2}%", s.stats.error_rate() * 100.0));
+            failures.push(format!(
+                "soak: error rate {:.2}%",
+                s.stats.error_rate() * 100.0
+            ));
         }
     }
-    let mem = Memory { idle: rss_idle, after_load: rss_after_load, hold, soak };
+    let mem = Memory {
+        idle: rss_idle,
+        after_load: rss_after_load,
+        hold,
+        soak,
+    };
     let text = render(&args, &prepared.settings, &rows, &mem, &loadavgs);
     if let Some(path) = &args.json_out {
         let value = json!({
@@ -225,9 +250,13 @@ async fn hold(args: &BenchArgs, gw: &Arc<Pool>, creds: &Creds) -> Result<Option<
     let pid = args.server_pid;
     let call = call(Target::Chat, true, creds, 0);
     let wait = Duration::from_secs(30);
-    let (open, rss, stats) = hold_streams(gw.clone(), call, args.streams, wait, || rss_now(pid)).await;
+    let (open, rss, stats) =
+        hold_streams(gw.clone(), call, args.streams, wait, || rss_now(pid)).await;
     set_mock_delay(args.mock, 0).await?;
-    eprintln!("loadgen: {open} streams open, RSS {:?} KiB, errors {}", rss, stats.errors);
+    eprintln!(
+        "loadgen: {open} streams open, RSS {:?} KiB, errors {}",
+        rss, stats.errors
+    );
     Ok(Some(Hold { open, rss, stats }))
 }
 
@@ -241,7 +270,10 @@ async fn soak(args: &BenchArgs, gw: &Arc<Pool>, creds: &Creds) -> Option<Soak> {
     if args.soak_secs == 0 {
         return None;
     }
-    eprintln!("loadgen: soak {}s at {} RPS (mixed routes and modes)", args.soak_secs, args.soak_rps);
+    eprintln!(
+        "loadgen: soak {}s at {} RPS (mixed routes and modes)",
+        args.soak_secs, args.soak_rps
+    );
     let mut calls = Vec::new();
     for target in [Target::Chat, Target::Responses, Target::Messages] {
         for stream in [false, true] {
@@ -261,9 +293,18 @@ async fn soak(args: &BenchArgs, gw: &Arc<Pool>, creds: &Creds) -> Option<Soak> {
             tokio::time::sleep(every).await;
         }
     });
-    let stats = open_loop(gw.clone(), Arc::new(calls), args.soak_rps, args.soak_secs as f64).await;
+    let stats = open_loop(
+        gw.clone(),
+        Arc::new(calls),
+        args.soak_rps,
+        args.soak_secs as f64,
+    )
+    .await;
     sampler.abort();
-    let mut samples = samples.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let mut samples = samples
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
     if let Some(rss) = rss_now(pid) {
         samples.push((begin.elapsed().as_secs(), rss));
     }
@@ -277,18 +318,39 @@ struct Memory {
     soak: Option<Soak>,
 }
 
-fn render(args: &BenchArgs, settings: &Value, rows: &[Row], mem: &Memory, loadavgs: &[f64]) -> String {
-    crate::summary::render(args.secs, args.connections, settings, rows, mem_view(mem), loadavgs)
+fn render(
+    args: &BenchArgs,
+    settings: &Value,
+    rows: &[Row],
+    mem: &Memory,
+    loadavgs: &[f64],
+) -> String {
+    crate::summary::render(
+        args.secs,
+        args.connections,
+        settings,
+        rows,
+        mem_view(mem),
+        loadavgs,
+    )
 }
 
 fn mem_view(mem: &Memory) -> crate::summary::MemoryView {
     let opt = |v: Option<u64>| v.map_or_else(|| "n/a".to_owned(), mib);
     let soak = mem.soak.as_ref().map(|s| {
-        let first = s.samples.get(s.samples.len() / 10).or(s.samples.first()).map(|x| x.1);
+        let first = s
+            .samples
+            .get(s.samples.len() / 10)
+            .or(s.samples.first())
+            .map(|x| x.1);
         let last = s.samples.last().map(|x| x.1);
         let max = s.samples.iter().map(|x| x.1).max();
         (
-            s.samples.iter().map(|(t, r)| format!("{t}s {}", mib(*r))).collect::<Vec<_>>().join(", "),
+            s.samples
+                .iter()
+                .map(|(t, r)| format!("{t}s {}", mib(*r)))
+                .collect::<Vec<_>>()
+                .join(", "),
             opt(first),
             opt(last),
             opt(max),
@@ -299,7 +361,10 @@ fn mem_view(mem: &Memory) -> crate::summary::MemoryView {
     crate::summary::MemoryView {
         idle: opt(mem.idle),
         after_load: opt(mem.after_load),
-        hold: mem.hold.as_ref().map(|h| (h.open, opt(h.rss), h.stats.errors)),
+        hold: mem
+            .hold
+            .as_ref()
+            .map(|h| (h.open, opt(h.rss), h.stats.errors)),
         soak,
     }
 }

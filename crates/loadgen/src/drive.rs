@@ -45,7 +45,8 @@ impl Stats {
         self.ok += 1;
         let nanos = |t: Instant| u64::try_from(t.duration_since(start).as_nanos()).unwrap_or(0);
         self.total.saturating_record(nanos(outcome.done).max(1));
-        self.ttfb.saturating_record(nanos(outcome.first_byte).max(1));
+        self.ttfb
+            .saturating_record(nanos(outcome.first_byte).max(1));
     }
 
     /// Successful requests per second.
@@ -103,12 +104,8 @@ pub async fn open_loop(pool: Arc<Pool>, calls: Arc<Vec<Call>>, rate: f64, secs: 
     let mut tasks = tokio::task::JoinSet::new();
     let mut seq = 0usize;
     while let Some(at) = rx.recv().await {
-        let (pool, calls, stats, permits) = (
-            pool.clone(),
-            calls.clone(),
-            stats.clone(),
-            permits.clone(),
-        );
+        let (pool, calls, stats, permits) =
+            (pool.clone(), calls.clone(), stats.clone(), permits.clone());
         let index = seq % calls.len().max(1);
         seq += 1;
         tasks.spawn(async move {

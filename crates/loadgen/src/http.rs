@@ -227,7 +227,10 @@ fn find(hay: &[u8], needle: &[u8]) -> bool {
         return true;
     };
     hay.iter().enumerate().any(|(i, &b)| {
-        b == first && hay.get(i + 1..i + 1 + rest.len()).is_some_and(|w| w == rest)
+        b == first
+            && hay
+                .get(i + 1..i + 1 + rest.len())
+                .is_some_and(|w| w == rest)
     })
 }
 

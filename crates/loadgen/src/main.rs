@@ -20,7 +20,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "loadgen", about = "Switchyard load harness", args_override_self = true)]
+#[command(
+    name = "loadgen",
+    about = "Switchyard load harness",
+    args_override_self = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -144,7 +144,14 @@ pub fn find(rows: &[Row], stream: bool, load: Load, target: Target) -> Option<&R
 }
 
 /// Added latency at quantile `q` (total, or TTFB) of one scenario, in ms.
-pub fn added_of(rows: &[Row], stream: bool, load: Load, target: Target, ttfb: bool, q: f64) -> Option<f64> {
+pub fn added_of(
+    rows: &[Row],
+    stream: bool,
+    load: Load,
+    target: Target,
+    ttfb: bool,
+    q: f64,
+) -> Option<f64> {
     let row = find(rows, stream, load, target)?;
     added(row, baseline_of(rows, row), ttfb, q)
 }

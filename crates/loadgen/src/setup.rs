@@ -67,7 +67,9 @@ pub async fn wait_healthy(addr: SocketAddr, timeout: Duration) -> Result<Duratio
             return Ok(start.elapsed());
         }
         if start.elapsed() > timeout {
-            return Err(format!("{addr}: /health did not answer 200 within {timeout:?}"));
+            return Err(format!(
+                "{addr}: /health did not answer 200 within {timeout:?}"
+            ));
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }

@@ -46,13 +46,23 @@ pub fn render(
     out.push_str(&scenario_table(rows));
     let _ = writeln!(out, "\n### Memory (switchyard-server VmRSS, MiB)\n");
     out.push_str("| when | RSS MiB |\n|---|--:|\n");
-    let _ = writeln!(out, "| idle (accounts imported, key created, before load) | {} |", mem.idle);
+    let _ = writeln!(
+        out,
+        "| idle (accounts imported, key created, before load) | {} |",
+        mem.idle
+    );
     let _ = writeln!(out, "| idle after all scenarios | {} |", mem.after_load);
     if let Some((open, rss, errors)) = &mem.hold {
-        let _ = writeln!(out, "| with {open} concurrent streams open ({errors} errors) | {rss} |");
+        let _ = writeln!(
+            out,
+            "| with {open} concurrent streams open ({errors} errors) | {rss} |"
+        );
     }
     if let Some((_, first, last, max, ok, errors)) = &mem.soak {
-        let _ = writeln!(out, "| soak: first sample after warm-up / last / max | {first} / {last} / {max} |");
+        let _ = writeln!(
+            out,
+            "| soak: first sample after warm-up / last / max | {first} / {last} / {max} |"
+        );
         let _ = writeln!(out, "\nSoak: {ok} ok, {errors} errors.");
     }
     if let Some((samples, ..)) = &mem.soak {
@@ -63,9 +73,8 @@ pub fn render(
 }
 
 fn targets(rows: &[Row], mem: &MemoryView, connections: usize) -> String {
-    let mut out = String::from(
-        "\n### Targets (issue 9)\n\n| target | goal | measured |\n|---|---|---|\n",
-    );
+    let mut out =
+        String::from("\n### Targets (issue 9)\n\n| target | goal | measured |\n|---|---|---|\n");
     let max_chat = find(rows, false, Load::Max(connections), Target::Chat)
         .map(|r| format!("{:.0} RPS", r.stats.throughput()));
     let max_base = find(rows, false, Load::Max(connections), Target::Baseline)
@@ -103,10 +112,16 @@ fn targets(rows: &[Row], mem: &MemoryView, connections: usize) -> String {
     }
     let _ = writeln!(out, "| RSS idle | ≤ 30 MB | {} MiB |", mem.idle);
     if let Some((open, rss, _)) = &mem.hold {
-        let _ = writeln!(out, "| RSS with 1,000 concurrent streams | ≤ 150 MB | {rss} MiB ({open} open) |");
+        let _ = writeln!(
+            out,
+            "| RSS with 1,000 concurrent streams | ≤ 150 MB | {rss} MiB ({open} open) |"
+        );
     }
     if let Some((_, first, last, max, ..)) = &mem.soak {
-        let _ = writeln!(out, "| RSS over the soak | flat | {first} → {last} MiB (max {max}) |");
+        let _ = writeln!(
+            out,
+            "| RSS over the soak | flat | {first} → {last} MiB (max {max}) |"
+        );
     }
     out
 }

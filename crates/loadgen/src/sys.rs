@@ -44,7 +44,10 @@ pub struct ColdStart {
 
 /// Spawn → first `200` from `/health`, in a fresh data dir (`fresh`) and again on the same
 /// dir (`existing`, migrations already applied), `runs` times each.
-pub async fn cold_start(cfg: &ColdStart, runs: usize) -> Result<(Vec<Duration>, Vec<Duration>), String> {
+pub async fn cold_start(
+    cfg: &ColdStart,
+    runs: usize,
+) -> Result<(Vec<Duration>, Vec<Duration>), String> {
     let mut fresh = Vec::new();
     let mut existing = Vec::new();
     for run in 0..runs {
@@ -78,7 +81,9 @@ async fn start_once(cfg: &ColdStart, dir: &std::path::Path) -> Result<Duration, 
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let start = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", cfg.server_bin.display()))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("{}: {e}", cfg.server_bin.display()))?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let waited = wait_healthy(addr, Duration::from_secs(30)).await;
     let elapsed = start.elapsed();

@@ -104,9 +104,7 @@ pub fn call(target: Target, stream: bool, creds: &Creds, seq: usize) -> Call {
     };
     let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
     if target == Target::Baseline {
-        if let Some((account, token)) = creds
-            .mock_tokens
-            .get(seq % creds.mock_tokens.len().max(1))
+        if let Some((account, token)) = creds.mock_tokens.get(seq % creds.mock_tokens.len().max(1))
         {
             headers.push(("authorization".into(), format!("Bearer {token}")));
             headers.push(("chatgpt-account-id".into(), account.clone()));

@@ -10,7 +10,12 @@ use crate::state::AppState;
 
 impl Pool {
     /// Opens (refreshing if needed) the token of `account_id` and takes an unlimited slot.
-    pub async fn grant_for(&self, state: &AppState, account_id: i64, model: &str) -> Result<Grant, PoolError> {
+    pub async fn grant_for(
+        &self,
+        state: &AppState,
+        account_id: i64,
+        model: &str,
+    ) -> Result<Grant, PoolError> {
         let snap = self.current();
         let index = *snap.index.get(&account_id).ok_or(PoolError::NoAccounts)?;
         let account = &snap.accounts[index];

@@ -2,7 +2,6 @@
 //! (scheduling.md §2, §7), plus the rate-limit headers of upstream replies turned into the
 //! quota windows the forecast and the header-reset rule read (upstream.md §5.1).
 
-
 use super::grant::AttemptOutcome;
 use super::policy::cooldown::{quota_signal, Signal};
 use super::policy::forecast::QuotaView;

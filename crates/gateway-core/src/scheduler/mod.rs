@@ -64,11 +64,16 @@ pub struct ProbeRequests(std::sync::Mutex<std::collections::BTreeSet<i64>>);
 
 impl ProbeRequests {
     pub fn insert(&self, account_id: i64) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(account_id);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(account_id);
     }
 
     pub fn drain(&self) -> Vec<i64> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect()
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+            .into_iter()
+            .collect()
     }
 }
 

@@ -20,12 +20,22 @@ const PARALLELISM: usize = 4;
 
 /// Probes one account now and applies what it learned.
 pub async fn probe_account(state: &AppState, account_id: i64) -> Result<QuotaObservation, String> {
-    let endpoints = UpstreamEndpoints::new(&state.config().upstream_base_url).map_err(|e| e.to_string())?;
-    let grant = state.pool().grant_for(state, account_id, "wham/usage").await.map_err(|e| e.to_string())?;
-    let http = state.pool().refresher().oauth().http().clone();
-    let obs = probe::fetch(&http, endpoints.wham_usage(), grant.access_token.expose(), grant.chatgpt_account_id.as_deref())
+    let endpoints =
+        UpstreamEndpoints::new(&state.config().upstream_base_url).map_err(|e| e.to_string())?;
+    let grant = state
+        .pool()
+        .grant_for(state, account_id, "wham/usage")
         .await
         .map_err(|e| e.to_string())?;
+    let http = state.pool().refresher().oauth().http().clone();
+    let obs = probe::fetch(
+        &http,
+        endpoints.wham_usage(),
+        grant.access_token.expose(),
+        grant.chatgpt_account_id.as_deref(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     state.observe_quota(account_id, &obs);
     Ok(obs)
 }
@@ -52,7 +62,9 @@ pub async fn sweep(state: &AppState) -> usize {
     let mut due: Vec<i64> = state.pool().probe_requests().drain();
     let requested: HashSet<i64> = due.iter().copied().collect();
     for account in state.pool().snapshot_accounts() {
-        let usable = account.enabled && account.deleted_at.is_none() && account.state == CredentialState::Active;
+        let usable = account.enabled
+            && account.deleted_at.is_none()
+            && account.state == CredentialState::Active;
         if !usable || requested.contains(&account.id) || state.pool().in_flight(account.id) > 0 {
             continue;
         }

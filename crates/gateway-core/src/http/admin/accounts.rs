@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -258,13 +258,21 @@ async fn run_batch(
 }
 
 /// `GET /accounts/{id}/usage`: the account's quota windows as last observed.
-pub async fn usage(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
+pub async fn usage(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AdminError> {
     let (account, _) = accounts::get(&state, id).await?;
-    Ok(Json(json!({ "account_id": id, "quota": account.quota, "plan_type": account.plan_type })))
+    Ok(Json(
+        json!({ "account_id": id, "quota": account.quota, "plan_type": account.plan_type }),
+    ))
 }
 
 /// `POST /accounts/{id}/usage/refresh`: probes `wham/usage` now (costs no quota).
-pub async fn usage_refresh(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AdminError> {
+pub async fn usage_refresh(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AdminError> {
     accounts::live(&state, id).await?;
     crate::service::probe::probe_account(&state, id)
         .await
@@ -296,9 +304,13 @@ pub async fn test(
         return Ok(progress_stream(rx).into_response());
     }
     drop(rx);
-    let result = task
-        .await
-        .map_err(|e| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("test failed: {e}")))?;
+    let result = task.await.map_err(|e| {
+        AdminError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("test failed: {e}"),
+        )
+    })?;
     Ok(Json(result).into_response())
 }
 
@@ -316,9 +328,15 @@ pub async fn batch_test(
     body: Result<Json<BatchTestBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AdminError> {
     let Json(body) = body.map_err(AdminError::from_json_rejection)?;
-    let batch = BatchBody { ids: body.ids, update: AccountUpdate::default() };
+    let batch = BatchBody {
+        ids: body.ids,
+        update: AccountUpdate::default(),
+    };
     let model = body.model;
-    run_batch(state, q, headers, Ok(Json(batch)), move |_| BatchAction::Test { api, model }).await
+    run_batch(state, q, headers, Ok(Json(batch)), move |_| {
+        BatchAction::Test { api, model }
+    })
+    .await
 }
 
 impl From<AccountError> for AdminError {

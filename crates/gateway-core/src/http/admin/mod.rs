@@ -56,7 +56,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/accounts/{id}/auth-json", get(accounts::auth_json))
         .route("/accounts/{id}/test", get(accounts::test))
         .route("/accounts/{id}/usage", get(accounts::usage))
-        .route("/accounts/{id}/usage/refresh", post(accounts::usage_refresh))
+        .route(
+            "/accounts/{id}/usage/refresh",
+            post(accounts::usage_refresh),
+        )
         .route("/accounts/batch-test", post(accounts::batch_test))
         .route("/accounts/{id}/pin", post(scheduler::pin))
         .route("/accounts/pin", axum::routing::delete(scheduler::unpin))

@@ -16,7 +16,10 @@ pub enum BatchAction {
     Delete,
     Update(AccountUpdate),
     /// The account test on each account, with the test model unless one is given.
-    Test { api: Arc<PublicApi>, model: Option<String> },
+    Test {
+        api: Arc<PublicApi>,
+        model: Option<String>,
+    },
 }
 
 impl BatchAction {
@@ -121,7 +124,9 @@ async fn apply(
             let result = super::test::run(state, api, id, model.clone(), &tx).await;
             match result.error {
                 None if result.ok => Ok(Some(name)),
-                error => Err(AccountError::Invalid(error.unwrap_or_else(|| "test failed".into()))),
+                error => Err(AccountError::Invalid(
+                    error.unwrap_or_else(|| "test failed".into()),
+                )),
             }
         }
     }

@@ -22,9 +22,17 @@ use crate::upstream::headers::CompatMode;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TestEvent {
-    Start { account_id: i64, model: String },
-    Progress { stage: &'static str, message: String },
-    Delta { text: String },
+    Start {
+        account_id: i64,
+        model: String,
+    },
+    Progress {
+        stage: &'static str,
+        message: String,
+    },
+    Delta {
+        text: String,
+    },
     Complete(TestResult),
 }
 
@@ -49,11 +57,23 @@ pub async fn run(
     events: &mpsc::Sender<TestEvent>,
 ) -> TestResult {
     let settings = state.runtime_settings();
-    let model = model.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| settings.test_model.clone());
+    let model = model
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| settings.test_model.clone());
     let started = Instant::now();
     let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-    let _ = events.send(TestEvent::Start { account_id, model: model.clone() }).await;
-    let fail = |status: Option<u16>, error: String| TestResult { status, error: Some(error), latency_ms: elapsed(), ..TestResult::default() };
+    let _ = events
+        .send(TestEvent::Start {
+            account_id,
+            model: model.clone(),
+        })
+        .await;
+    let fail = |status: Option<u16>, error: String| TestResult {
+        status,
+        error: Some(error),
+        latency_ms: elapsed(),
+        ..TestResult::default()
+    };
     let Ok(client) = api.upstream() else {
         return fail(None, "the upstream URL is misconfigured".into());
     };
@@ -61,31 +81,59 @@ pub async fn run(
         Ok(grant) => grant,
         Err(e) => return fail(None, e.to_string()),
     };
-    let _ = events.send(TestEvent::Progress { stage: "token", message: "access token ready".into() }).await;
+    let _ = events
+        .send(TestEvent::Progress {
+            stage: "token",
+            message: "access token ready".into(),
+        })
+        .await;
     let body = test_body(&model, &settings.test_content);
-    let call = CallContext { inbound: &HeaderMap::new(), prompt_cache_key: None, model: &model, service_tier: None, compat: CompatMode::Preserve };
+    let call = CallContext {
+        inbound: &HeaderMap::new(),
+        prompt_cache_key: None,
+        model: &model,
+        service_tier: None,
+        compat: CompatMode::Preserve,
+    };
     let resp = match client.send_responses(&grant, body, &call).await {
         Ok(resp) => resp,
         Err(e) => {
             state.pool().report(&grant, &e.kind.outcome());
-            return fail(e.status, e.message.unwrap_or_else(|| e.kind.as_str().to_owned()));
+            return fail(
+                e.status,
+                e.message.unwrap_or_else(|| e.kind.as_str().to_owned()),
+            );
         }
     };
     state.observe_upstream_headers(account_id, resp.headers());
     let status = resp.status().as_u16();
-    let _ = events.send(TestEvent::Progress { stage: "connected", message: format!("upstream answered {status}") }).await;
-    let mut result = TestResult { status: Some(status), ..TestResult::default() };
+    let _ = events
+        .send(TestEvent::Progress {
+            stage: "connected",
+            message: format!("upstream answered {status}"),
+        })
+        .await;
+    let mut result = TestResult {
+        status: Some(status),
+        ..TestResult::default()
+    };
     let mut collector = ResponseCollector::new();
     let mut decoder = SseDecoder::new();
     let mut bytes = resp.bytes_stream();
     while let Some(chunk) = bytes.next().await {
         let Ok(chunk) = chunk else { break };
         for frame in decoder.push(&chunk) {
-            let Ok(event) = ResponsesStreamEvent::from_frame(&frame) else { continue };
+            let Ok(event) = ResponsesStreamEvent::from_frame(&frame) else {
+                continue;
+            };
             if let ResponsesStreamEvent::OutputTextDelta(d) = &event {
                 result.first_token_ms.get_or_insert_with(elapsed);
                 result.text.push_str(&d.delta);
-                let _ = events.send(TestEvent::Delta { text: d.delta.clone() }).await;
+                let _ = events
+                    .send(TestEvent::Delta {
+                        text: d.delta.clone(),
+                    })
+                    .await;
             }
             collector.push(&event);
         }

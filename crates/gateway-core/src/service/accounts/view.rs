@@ -87,7 +87,13 @@ impl AccountView {
             note: a.note.clone(),
             scheduler_priority: a.scheduler_priority,
             in_flight,
-            quota: state.usage().quota().windows(a.id).iter().map(QuotaWindowView::from).collect(),
+            quota: state
+                .usage()
+                .quota()
+                .windows(a.id)
+                .iter()
+                .map(QuotaWindowView::from)
+                .collect(),
             created_at: format_rfc3339_ms(a.created_at),
             updated_at: format_rfc3339_ms(a.updated_at),
         }

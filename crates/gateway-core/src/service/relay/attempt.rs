@@ -87,7 +87,12 @@ pub async fn open(
                 .sticky()
                 .then_some(prepared.affinity.key.as_str()),
         };
-        let grant = match ctx.state.pool().acquire_traced(ctx.state, &pick, trace).await {
+        let grant = match ctx
+            .state
+            .pool()
+            .acquire_traced(ctx.state, &pick, trace)
+            .await
+        {
             Ok(grant) => grant,
             // After real attempts, the last attempt's outcome decides the answer (§9).
             Err(err) => return Err(last_error.unwrap_or(RelayError::Pool(err))),
@@ -96,7 +101,9 @@ pub async fn open(
         let started = std::time::Instant::now();
         match attempt_account(ctx, client, grant, prepared).await {
             Ok(opened) => {
-                trace.attempts.push(attempt_trace(account_id, "success", None, "commit", started));
+                trace.attempts.push(attempt_trace(
+                    account_id, "success", None, "commit", started,
+                ));
                 return Ok(opened);
             }
             Err(err) => {
@@ -110,9 +117,16 @@ pub async fn open(
                 let quota = matches!(kind, UpstreamErrorKind::UsageLimit { .. });
                 let status = err.status();
                 let relay_err = err.into_relay();
-                let switch = kind.is_failover() && tried.len() < MAX_ATTEMPTS && budget.take(!quota);
+                let switch =
+                    kind.is_failover() && tried.len() < MAX_ATTEMPTS && budget.take(!quota);
                 let decision = if switch { "switch" } else { "answer" };
-                trace.attempts.push(attempt_trace(account_id, kind.as_str(), status, decision, started));
+                trace.attempts.push(attempt_trace(
+                    account_id,
+                    kind.as_str(),
+                    status,
+                    decision,
+                    started,
+                ));
                 if !switch {
                     return Err(relay_err);
                 }

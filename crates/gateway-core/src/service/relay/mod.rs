@@ -27,10 +27,10 @@ pub use error::RelayError;
 pub use json_calls::{compact, manifest};
 pub use prepare::{OutputSpec, Prepared, BUILTIN_MODELS};
 
+use crate::scheduler::trace::{AffinityTrace, RoutingTrace};
 use crate::service::api_keys::Authenticated;
 use crate::service::public_api::PublicApi;
 use crate::state::AppState;
-use crate::scheduler::trace::{AffinityTrace, RoutingTrace};
 use crate::store::NewUsageLog;
 use writer::{unix_secs, Writer};
 
@@ -163,8 +163,17 @@ fn routing_trace(row: &NewUsageLog, prepared: &Prepared) -> RoutingTrace {
         resolved_model: row.effective_model.clone(),
         affinity: AffinityTrace {
             source: format!("{:?}", prepared.affinity.source),
-            key: key.chars().filter(|c| c.is_ascii_hexdigit()).take(8).collect(),
-            outcome: if prepared.affinity.sticky() { "requested" } else { "off" }.to_owned(),
+            key: key
+                .chars()
+                .filter(|c| c.is_ascii_hexdigit())
+                .take(8)
+                .collect(),
+            outcome: if prepared.affinity.sticky() {
+                "requested"
+            } else {
+                "off"
+            }
+            .to_owned(),
         },
         ..RoutingTrace::default()
     }
