@@ -93,10 +93,18 @@ cat <<EOF
 | load avg at start | $(cut -d' ' -f1-3 /proc/loadavg) |
 EOF
 
+# Optional flat profile of the gateway for the whole load run: BENCH_PERF=/path/perf.data.
+perf_pid=
+if [ -n "${BENCH_PERF:-}" ] && command -v perf >/dev/null; then
+  perf record -F "${BENCH_PERF_FREQ:-1999}" ${BENCH_PERF_ARGS:-} -o "$BENCH_PERF" -p "$gw_pid" >/dev/null 2>&1 &
+  perf_pid=$!
+fi
+
 status=0
 "${pin_load[@]}" "$BIN/loadgen" bench --gateway "127.0.0.1:$gw_port" --mock "$mock_addr" \
   --mock-accounts "$work/mock.out" --server-pid "$gw_pid" \
   --json-out "$work/results.json" "${loadgen_args[@]}" "${extra[@]}" || status=$?
+if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
 if [ -n "${BENCH_JSON_OUT:-}" ] && [ -f "$work/results.json" ]; then cp "$work/results.json" "$BENCH_JSON_OUT"; fi
 if ! kill -0 "$gw_pid" 2>/dev/null; then
   echo "bench: switchyard-server exited during the run" >&2; tail -20 "$work/server.err" >&2; exit 1

@@ -83,8 +83,32 @@ pub fn configure<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .on_window_event(window::on_event)
 }
 
+/// Worker threads of the async runtime hosting the gateway and the shell's tasks. One local
+/// user's traffic keeps two busy at most; Tauri's default (one per CPU) only adds stacks and
+/// malloc arenas on bigger machines.
+const RUNTIME_WORKERS: usize = 2;
+/// Cap on `spawn_blocking` threads (keyring calls, file I/O); tokio's default is 512.
+const RUNTIME_BLOCKING_THREADS: usize = 8;
+
 pub fn run() {
     init_tracing();
+    // Must exist before any plugin touches `tauri::async_runtime`; `app.run` never returns,
+    // so the runtime lives as long as the process.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(RUNTIME_WORKERS)
+        .max_blocking_threads(RUNTIME_BLOCKING_THREADS)
+        .thread_keep_alive(std::time::Duration::from_secs(5))
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the async runtime");
+            eprintln!("switchyard: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    tauri::async_runtime::set(runtime.handle().clone());
     let builder = Builder::default()
         // Must be the first plugin: a second launch only focuses the running instance.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {

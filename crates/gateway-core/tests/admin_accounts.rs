@@ -608,3 +608,66 @@ async fn quota_windows_come_from_headers_and_from_the_usage_probe() {
     );
     gw.stop().await;
 }
+
+/// A plain TCP forwarder standing in for an HTTP proxy: it counts the request bytes it sees
+/// and pipes them to the mock, which understands the absolute-form requests sent to a proxy.
+async fn counting_proxy(
+    target: std::net::SocketAddr,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((inbound, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let outbound = tokio::net::TcpStream::connect(target).await.unwrap();
+                let (mut in_read, mut in_write) = inbound.into_split();
+                let (mut out_read, mut out_write) = outbound.into_split();
+                tokio::spawn(async move { tokio::io::copy(&mut out_read, &mut in_write).await });
+                let mut buf = vec![0u8; 16 * 1024];
+                while let Ok(n) = in_read.read(&mut buf).await {
+                    if n == 0 || out_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                    seen.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+#[tokio::test]
+async fn refreshes_leave_through_the_accounts_proxy() {
+    let (gw, mock, admin) = setup().await;
+    let who = mock.seed_accounts(1).remove(0);
+    let (proxy, connections) = counting_proxy(mock.addr()).await;
+    let (_, added) = admin
+        .post(
+            "/accounts",
+            json!({"refresh_token": who.refresh_token, "proxy_url": proxy}),
+        )
+        .await;
+    assert_eq!(added["added"], 1, "{added}");
+    let after_import = connections.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        after_import > 0,
+        "the import's token exchange went through the proxy"
+    );
+    let id = admin.get("/accounts").await.1["accounts"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let (s, _) = admin
+        .post(&format!("/accounts/{id}/refresh"), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(mock.refresh_count(&who.account_id), 2);
+    assert!(
+        connections.load(std::sync::atomic::Ordering::SeqCst) > after_import,
+        "the refresh used the proxy too"
+    );
+    gw.stop().await;
+}

@@ -133,9 +133,12 @@ fn now_secs() -> i64 {
 async fn a_third_of_the_pool_failing_before_the_first_byte_costs_no_request() {
     let env = Env::start(15, &[]).await;
     let ids: Vec<String> = env.seeded.iter().map(|s| s.account_id.clone()).collect();
+    // Long enough that the quota cooldown is still running when the load ends, even on a
+    // loaded machine; the burst below waits for it.
+    let quota_reset = std::time::Instant::now() + Duration::from_secs(12);
     let faults = [
         FaultKind::UsageLimitReached {
-            resets_in_seconds: 3,
+            resets_in_seconds: 12,
         },
         FaultKind::InternalError,
         FaultKind::BadGateway,
@@ -181,7 +184,7 @@ async fn a_third_of_the_pool_failing_before_the_first_byte_costs_no_request() {
     // (its cooldown is 6 h, by design).
     env.mock.clear_faults(None);
     let before: Vec<u64> = failing.iter().map(|id| env.served(id)).collect();
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    tokio::time::sleep_until((quota_reset + Duration::from_secs(1)).into()).await;
     env.mock.set_default_delta_delay(Duration::from_millis(30));
     let mut set = tokio::task::JoinSet::new();
     for i in 0..60 {

@@ -6,9 +6,10 @@
 mod common;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use gateway_protocol::responses::{native_frame_action, NativeFrameAction};
 use gateway_protocol::{
-    classify_event, native_frame_action, AnthropicStreamOptions, ChatStreamOptions,
-    ResponsesStreamEvent, ResponsesToAnthropicStream, ResponsesToChatStream, SseDecoder, SseFrame,
+    classify_event, AnthropicStreamOptions, ChatStreamOptions, ResponsesStreamEvent,
+    ResponsesToAnthropicStream, ResponsesToChatStream, SseDecoder, SseFrame,
 };
 
 fn chat_opts() -> ChatStreamOptions {
@@ -30,7 +31,7 @@ fn anthropic_opts() -> AnthropicStreamOptions {
 
 fn to_chat(events: &[ResponsesStreamEvent]) -> usize {
     let mut conv = ResponsesToChatStream::new(chat_opts());
-    let mut bytes = conv.start().iter().map(|i| i.to_sse().len()).sum();
+    let mut bytes: usize = conv.start().iter().map(|i| i.to_sse().len()).sum();
     for e in events {
         bytes += conv.push(e).iter().map(|i| i.to_sse().len()).sum::<usize>();
     }
@@ -44,7 +45,7 @@ fn to_chat(events: &[ResponsesStreamEvent]) -> usize {
 
 fn to_anthropic(events: &[ResponsesStreamEvent]) -> usize {
     let mut conv = ResponsesToAnthropicStream::new(anthropic_opts());
-    let mut bytes = conv.start().iter().map(|i| i.to_sse().len()).sum();
+    let mut bytes: usize = conv.start().iter().map(|i| i.to_sse().len()).sum();
     for e in events {
         bytes += conv.push(e).iter().map(|i| i.to_sse().len()).sum::<usize>();
     }
@@ -62,7 +63,7 @@ fn native(frames: &[SseFrame]) -> usize {
         if let Ok(event) = ResponsesStreamEvent::from_frame(frame) {
             black_box(classify_event(&event));
         }
-        if native_frame_action(frame) == gateway_protocol::responses::NativeFrameAction::Forward {
+        if native_frame_action(frame) == NativeFrameAction::Forward {
             forwarded += frame.raw.len();
         }
     }

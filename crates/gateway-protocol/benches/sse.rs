@@ -6,6 +6,11 @@ mod common;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use gateway_protocol::{ResponsesStreamEvent, SseDecoder};
 
+/// Splits `bytes` into chunks of `size` (what a socket read might hand over).
+fn chunks(bytes: &[u8], size: usize) -> Vec<&[u8]> {
+    bytes.chunks(size.max(1)).collect()
+}
+
 fn decode(chunks: &[&[u8]]) -> usize {
     let mut decoder = SseDecoder::new();
     let mut n = 0;
@@ -18,8 +23,8 @@ fn decode(chunks: &[&[u8]]) -> usize {
 fn bench(c: &mut Criterion) {
     let (stream, events) = common::codex_stream(200);
     let whole = [stream.as_slice()];
-    let small = common::chunks(&stream, 512);
-    let socket = common::chunks(&stream, 4096);
+    let small = chunks(&stream, 512);
+    let socket = chunks(&stream, 4096);
     for (unit, throughput) in [
         ("bytes", Throughput::Bytes(stream.len() as u64)),
         ("events", Throughput::Elements(events as u64)),

@@ -64,6 +64,9 @@ pub struct Fresh {
 pub struct Refresher {
     oauth: OAuthClient,
     flights: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+    /// One token-endpoint client per egress proxy: a refresh leaves through the account's own
+    /// proxy, like its generation traffic (upstream.md §4.1).
+    proxied: Arc<Mutex<HashMap<String, OAuthClient>>>,
 }
 
 impl Refresher {
@@ -71,6 +74,7 @@ impl Refresher {
         Refresher {
             oauth,
             flights: Arc::default(),
+            proxied: Arc::default(),
         }
     }
 
@@ -147,7 +151,10 @@ impl Refresher {
                 continue;
             }
             let renewer = spawn_renewer(state.cache().clone(), lease.clone());
-            let outcome = self.exchange(&refresh_token).await;
+            let outcome = match self.client_for(account.proxy_url.as_deref()) {
+                Ok(client) => exchange(&client, &refresh_token).await,
+                Err(err) => Err(err),
+            };
             let result = match outcome {
                 Ok(tokens) => persist(state, &account, &creds, &refresh_token, tokens).await,
                 Err(err) => Err(err),
@@ -175,17 +182,42 @@ impl Refresher {
         }
     }
 
-    /// One refresh with the immediate retries of scheduling.md §10.4.
-    async fn exchange(&self, refresh_token: &str) -> Result<TokenSet, RefreshError> {
-        let mut attempt = 0;
-        loop {
-            match self.oauth.refresh(refresh_token).await {
-                Err(err) if err.is_retryable() && attempt < RETRY_DELAYS.len() => {
-                    tokio::time::sleep(RETRY_DELAYS[attempt]).await;
-                    attempt += 1;
-                }
-                other => return other,
+    /// The token-endpoint client that leaves through `proxy` (the shared one without).
+    pub fn client_for(&self, proxy: Option<&str>) -> Result<OAuthClient, RefreshError> {
+        let Some(proxy) = proxy.filter(|p| !p.trim().is_empty()) else {
+            return Ok(self.oauth.clone());
+        };
+        let mut cache = self.proxied.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = cache.get(proxy) {
+            return Ok(client.clone());
+        }
+        // The proxy URL may carry credentials: the error never quotes it.
+        let invalid = || RefreshError::Transient {
+            status: None,
+            message: "the account's proxy URL is not usable".into(),
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .proxy(reqwest::Proxy::all(proxy).map_err(|_| invalid())?)
+            .build()
+            .map_err(|_| invalid())?;
+        let client =
+            OAuthClient::new(http, self.oauth.token_url()).with_client_id(self.oauth.client_id());
+        cache.insert(proxy.to_owned(), client.clone());
+        Ok(client)
+    }
+}
+
+/// One refresh with the immediate retries of scheduling.md §10.4.
+async fn exchange(client: &OAuthClient, refresh_token: &str) -> Result<TokenSet, RefreshError> {
+    let mut attempt = 0;
+    loop {
+        match client.refresh(refresh_token).await {
+            Err(err) if err.is_retryable() && attempt < RETRY_DELAYS.len() => {
+                tokio::time::sleep(RETRY_DELAYS[attempt]).await;
+                attempt += 1;
             }
+            other => return other,
         }
     }
 }

@@ -32,6 +32,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("queue_timeout_seconds", "30"),
     ("quota_reserve_5h_percent", "null"),
     ("quota_reserve_7d_percent", "null"),
+    ("slow_start_commit_ms", "20000"),
 ];
 
 /// Writes every default whose key is missing; existing values are never touched.
@@ -66,6 +67,9 @@ pub struct RuntimeSettings {
     pub usage_log_retention_days: u32,
     /// An idle account's quota snapshot older than this is refreshed by a probe.
     pub usage_probe_max_age_minutes: u32,
+    /// A stream with no content this long after it was sent upstream commits early and
+    /// sends keep-alives every half of it (translation.md §10 rule 4); 0 = never.
+    pub slow_start_commit_ms: u32,
     pub scheduler: crate::scheduler::settings::SchedulerSettings,
 }
 
@@ -115,6 +119,7 @@ impl RuntimeSettings {
             usage_log_flush_interval_seconds: num("usage_log_flush_interval_seconds"),
             usage_log_retention_days: num("usage_log_retention_days"),
             usage_probe_max_age_minutes: num("usage_probe_max_age_minutes"),
+            slow_start_commit_ms: num("slow_start_commit_ms"),
             scheduler: crate::scheduler::settings::SchedulerSettings::read(&get),
         }
     }

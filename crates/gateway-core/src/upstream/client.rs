@@ -19,7 +19,7 @@ const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 const H2_PING_INTERVAL: Duration = Duration::from_secs(15);
 const H2_PING_TIMEOUT: Duration = Duration::from_secs(15);
 const POOL_IDLE: Duration = Duration::from_secs(90);
-const POOL_MAX_IDLE_PER_HOST: usize = 4;
+const POOL_MAX_IDLE_PER_HOST: usize = 64;
 /// Bounds a request that never answers; reqwest has no header-only timeout.
 pub const RESPONSE_HEADER_TIMEOUT: Duration = Duration::from_secs(300);
 /// The manifest is metadata; a slow answer is not worth holding a client for.

@@ -147,6 +147,10 @@ impl OAuthClient {
         }
     }
 
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     /// The shared HTTP client, for other auxiliary calls (the usage probe).
     pub fn http(&self) -> &reqwest::Client {
         &self.http

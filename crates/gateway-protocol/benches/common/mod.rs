@@ -145,8 +145,3 @@ pub fn codex_stream(deltas: usize) -> (Vec<u8>, usize) {
     );
     (out.into_bytes(), usize::try_from(seq).unwrap_or(0))
 }
-
-/// Splits `bytes` into chunks of `size` (what a socket read might hand over).
-pub fn chunks(bytes: &[u8], size: usize) -> Vec<&[u8]> {
-    bytes.chunks(size.max(1)).collect()
-}

@@ -110,60 +110,30 @@ pub async fn enable(
     body: Option<Json<EnableBody>>,
 ) -> Result<Json<Value>, AdminError> {
     let enabled = body.and_then(|Json(b)| b.enabled).unwrap_or(true);
-    set(
-        &state,
-        id,
-        AccountUpdate {
-            enabled: Some(enabled),
-            ..AccountUpdate::default()
-        },
-    )
-    .await
+    set(&state, id, flags(Some(enabled), None)).await
 }
 
-pub async fn disable(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>, AdminError> {
-    set(
-        &state,
-        id,
-        AccountUpdate {
-            enabled: Some(false),
-            ..AccountUpdate::default()
-        },
-    )
-    .await
+pub async fn disable(State(state): State<AppState>, Path(id): Path<i64>) -> AdminResult {
+    set(&state, id, flags(Some(false), None)).await
 }
 
-pub async fn pause(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>, AdminError> {
-    set(
-        &state,
-        id,
-        AccountUpdate {
-            paused: Some(true),
-            ..AccountUpdate::default()
-        },
-    )
-    .await
+pub async fn pause(State(state): State<AppState>, Path(id): Path<i64>) -> AdminResult {
+    set(&state, id, flags(None, Some(true))).await
 }
 
-pub async fn resume(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>, AdminError> {
-    set(
-        &state,
-        id,
-        AccountUpdate {
-            paused: Some(false),
-            ..AccountUpdate::default()
-        },
-    )
-    .await
+pub async fn resume(State(state): State<AppState>, Path(id): Path<i64>) -> AdminResult {
+    set(&state, id, flags(None, Some(false))).await
+}
+
+type AdminResult = Result<Json<Value>, AdminError>;
+
+/// An update that only switches `enabled` and/or `paused`.
+fn flags(enabled: Option<bool>, paused: Option<bool>) -> AccountUpdate {
+    AccountUpdate {
+        enabled,
+        paused,
+        ..AccountUpdate::default()
+    }
 }
 
 async fn set(state: &AppState, id: i64, update: AccountUpdate) -> Result<Json<Value>, AdminError> {
@@ -191,6 +161,8 @@ pub struct BatchBody {
     update: AccountUpdate,
 }
 
+type BatchJson = Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>;
+
 #[derive(Debug, Deserialize)]
 pub struct StreamQuery {
     stream: Option<bool>,
@@ -200,7 +172,7 @@ pub async fn batch_refresh(
     state: State<AppState>,
     q: Query<StreamQuery>,
     headers: HeaderMap,
-    body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
+    body: BatchJson,
 ) -> Result<Response, AdminError> {
     run_batch(state, q, headers, body, |_| BatchAction::Refresh).await
 }
@@ -209,7 +181,7 @@ pub async fn batch_delete(
     state: State<AppState>,
     q: Query<StreamQuery>,
     headers: HeaderMap,
-    body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
+    body: BatchJson,
 ) -> Result<Response, AdminError> {
     run_batch(state, q, headers, body, |_| BatchAction::Delete).await
 }
@@ -218,7 +190,7 @@ pub async fn batch_update(
     state: State<AppState>,
     q: Query<StreamQuery>,
     headers: HeaderMap,
-    body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
+    body: BatchJson,
 ) -> Result<Response, AdminError> {
     run_batch(state, q, headers, body, BatchAction::Update).await
 }
@@ -227,7 +199,7 @@ async fn run_batch(
     State(state): State<AppState>,
     Query(q): Query<StreamQuery>,
     headers: HeaderMap,
-    body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
+    body: BatchJson,
     action: impl FnOnce(AccountUpdate) -> BatchAction,
 ) -> Result<Response, AdminError> {
     let Json(body) = body.map_err(AdminError::from_json_rejection)?;

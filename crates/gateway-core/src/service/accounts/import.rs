@@ -127,13 +127,13 @@ async fn import_one(
     let now = now_ms();
     let (creds, expires_at, refreshed_at) = match &candidate.refresh_token {
         Some(rt) => {
-            let tokens = state
+            // The exchange leaves through the account's own proxy, like all its traffic.
+            let client = state
                 .pool()
                 .refresher()
-                .oauth()
-                .refresh(rt)
-                .await
+                .client_for(proxy_url)
                 .map_err(describe_refresh_error)?;
+            let tokens = client.refresh(rt).await.map_err(describe_refresh_error)?;
             let creds = Credentials {
                 refresh_token: Some(tokens.refresh_token_or(rt).to_owned()),
                 access_token: Some(tokens.access_token),

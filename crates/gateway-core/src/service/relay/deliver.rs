@@ -21,6 +21,8 @@ use crate::scheduler::AttemptOutcome;
 use crate::state::AppState;
 use crate::usage::{UsageGuard, CLIENT_CLOSED_STATUS, CLIENT_DISCONNECTED};
 
+/// Client frames buffered between the pump and the HTTP body.
+pub const CHANNEL_DEPTH: usize = 64;
 /// Keep-alive cadence once committed (translation.md §10 table).
 const KEEPALIVE_EVERY: Duration = Duration::from_secs(10);
 /// Silence after content that ends the stream (scheduling.md §8).
@@ -37,15 +39,44 @@ pub fn stream(
     hold: Hold,
     recorder: Option<Recorder>,
 ) -> ReceiverStream<Bytes> {
-    let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(async move {
-        let collected = pump(&state, opened, writer, tx, guard, recorder.is_some()).await;
-        drop(hold);
-        if let (Some(recorder), Some(collected)) = (recorder, collected) {
-            recorder.record(&collected);
-        }
-    });
+    let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
+    tokio::spawn(serve(
+        state,
+        opened,
+        Committed {
+            writer,
+            tx,
+            announced: false,
+        },
+        guard,
+        hold,
+        recorder,
+    ));
     ReceiverStream::new(rx)
+}
+
+/// The client side of an already committed answer (slow start, §10 rule 4, commits early).
+pub struct Committed {
+    pub writer: Writer,
+    pub tx: mpsc::Sender<Bytes>,
+    /// The writer's opening frame already went out.
+    pub announced: bool,
+}
+
+/// The pump and what follows it: history recording, releasing the hold.
+pub async fn serve(
+    state: AppState,
+    opened: Opened,
+    out: Committed,
+    guard: UsageGuard,
+    hold: Hold,
+    recorder: Option<Recorder>,
+) {
+    let collected = pump(&state, opened, out, guard, recorder.is_some()).await;
+    drop(hold);
+    if let (Some(recorder), Some(collected)) = (recorder, collected) {
+        recorder.record(&collected);
+    }
 }
 
 /// The client side of the pump; remembers when the client went away.
@@ -77,11 +108,15 @@ impl Sink {
 async fn pump(
     state: &AppState,
     opened: Opened,
-    mut writer: Writer,
-    tx: mpsc::Sender<Bytes>,
+    out: Committed,
     mut guard: UsageGuard,
     collect: bool,
 ) -> Option<CollectedResponse> {
+    let Committed {
+        mut writer,
+        tx,
+        announced,
+    } = out;
     let Opened {
         grant,
         mut reader,
@@ -97,7 +132,9 @@ async fn pump(
             c.push(event);
         }
     };
-    sink.send(writer.open()).await;
+    if !announced {
+        sink.send(writer.open()).await;
+    }
     for frame in &held {
         observe(frame);
         usage = usage.or_else(|| usage_of(frame));

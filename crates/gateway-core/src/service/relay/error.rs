@@ -1,7 +1,7 @@
 //! Why a relay request produced no answer stream. The HTTP layer maps each case to a status
 //! and renders it in the caller's protocol (http/public/error.rs); nothing here knows HTTP.
 
-use gateway_protocol::{ProtocolError, UpstreamFailure};
+use gateway_protocol::{FailureKind, ProtocolError, UpstreamFailure};
 
 use crate::scheduler::PoolError;
 use crate::upstream::client::UpstreamError;
@@ -49,6 +49,73 @@ impl RelayError {
             },
             RelayError::Stream(f) => (i64::from(f.status).max(400), "upstream_stream_failed"),
             RelayError::Misconfigured(_) => (503, "misconfigured"),
+        }
+    }
+
+    /// The failure a slow-start commit delivers in-band (translation.md §10 rules 4–5) when
+    /// no attempt produced content: the pool outcomes of scheduling.md §9 and the last
+    /// attempt's error, with the codes the HTTP answer would have carried.
+    pub fn in_band_failure(&self) -> UpstreamFailure {
+        let failure =
+            |status: u16, code: &str, kind: FailureKind, message: String| UpstreamFailure {
+                status,
+                code: Some(code.to_owned()),
+                message,
+                kind,
+            };
+        match self {
+            RelayError::Stream(f) => f.clone(),
+            RelayError::Pool(PoolError::Exhausted { .. }) => failure(
+                429,
+                "usage_limit_reached",
+                FailureKind::UsageLimit,
+                "Every upstream account is out of quota".into(),
+            ),
+            RelayError::Pool(PoolError::RateLimited { retry_after_secs }) => failure(
+                429,
+                "rate_limit_exceeded",
+                FailureKind::RateLimited,
+                format!(
+                    "Every upstream account is rate limited; try again in {retry_after_secs} s"
+                ),
+            ),
+            RelayError::Pool(PoolError::Busy) => failure(
+                503,
+                "account_pool_busy",
+                FailureKind::Overloaded,
+                "Every upstream account is busy; try again shortly".into(),
+            ),
+            RelayError::Pool(_) => failure(
+                503,
+                "account_pool_unavailable",
+                FailureKind::Overloaded,
+                "No upstream account is available; try again later".into(),
+            ),
+            RelayError::Upstream(e) => {
+                let (status, code) = self.usage_status();
+                let kind = match status {
+                    429 => FailureKind::RateLimited,
+                    400..=499 => FailureKind::InvalidRequest,
+                    _ => FailureKind::Server,
+                };
+                let message = e
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| "The upstream failed to answer".into());
+                failure(u16::try_from(status).unwrap_or(502), code, kind, message)
+            }
+            RelayError::Protocol(_) | RelayError::ModelNotAllowed(_) => failure(
+                400,
+                "invalid_request",
+                FailureKind::InvalidRequest,
+                self.to_string(),
+            ),
+            RelayError::Misconfigured(_) => failure(
+                503,
+                "service_unavailable",
+                FailureKind::Server,
+                "The gateway's upstream is misconfigured".into(),
+            ),
         }
     }
 }

@@ -11,7 +11,10 @@ mod frames;
 pub mod history;
 mod json_calls;
 pub mod prepare;
+mod slow_start;
 mod writer;
+
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use bytes::Bytes;
@@ -32,13 +35,15 @@ use crate::service::api_keys::Authenticated;
 use crate::service::public_api::PublicApi;
 use crate::state::AppState;
 use crate::store::NewUsageLog;
-use writer::{unix_secs, Writer};
+use crate::usage::UsageGuard;
+use writer::unix_secs;
 
 /// Everything a relay call needs from the request besides its body.
 #[derive(Clone, Copy)]
 pub struct RelayContext<'a> {
     pub state: &'a AppState,
-    pub api: &'a PublicApi,
+    /// Shared (not borrowed) so a slow start can keep opening after the handler returned.
+    pub api: &'a Arc<PublicApi>,
     pub headers: &'a HeaderMap,
     pub caller: &'a Authenticated,
 }
@@ -119,37 +124,40 @@ async fn run(
     tracing::debug!(model = %prepared.model, affinity = ?prepared.affinity.source, "relaying");
     let mut guard = ctx.state.usage().begin(usage_row(&ctx, &prepared));
     let mut trace = routing_trace(guard.row_mut(), &prepared);
-    let opened = attempt::open(&ctx, &mut prepared, &mut trace).await;
-    let row = guard.row_mut();
-    row.trace = Some(trace.to_json());
-    row.attempts = i64::try_from(trace.attempts.len()).unwrap_or(i64::MAX);
-    row.account_id = trace.attempts.last().map(|a| a.account_id);
-    ctx.state.pool().record_trace(trace);
-    let opened = match opened {
-        Ok(opened) => opened,
-        Err(err) => {
-            let (status, kind) = err.usage_status();
-            guard.finish_with_error(status, kind);
-            return Err(err);
-        }
-    };
     if prepared.stream {
-        let writer = Writer::new(&prepared);
-        return Ok(Reply::Stream(deliver::stream(
-            ctx.state.clone(),
-            opened,
-            writer,
-            guard,
-            hold,
-            recorder,
-        )));
+        return slow_start::stream(&ctx, prepared, trace, guard, hold, recorder).await;
     }
+    let opened = attempt::open(&ctx, &mut prepared, &mut trace).await;
+    let (opened, guard) = settle(ctx.state, guard, trace, opened)?;
     let collected = deliver::collect(ctx.state, opened, guard).await;
     drop(hold);
     if let Some(recorder) = recorder {
         recorder.record(&collected);
     }
     aggregate(&prepared, &collected).map(Reply::Json)
+}
+
+/// Writes the attempts onto the usage row and records the trace; a failed open finishes the
+/// row with its error (exactly once, as every other end of the request does).
+fn settle(
+    state: &AppState,
+    mut guard: UsageGuard,
+    trace: RoutingTrace,
+    opened: Result<attempt::Opened, RelayError>,
+) -> Result<(attempt::Opened, UsageGuard), RelayError> {
+    let row = guard.row_mut();
+    row.trace = Some(trace.to_json());
+    row.attempts = i64::try_from(trace.attempts.len()).unwrap_or(i64::MAX);
+    row.account_id = trace.attempts.last().map(|a| a.account_id);
+    state.pool().record_trace(trace);
+    match opened {
+        Ok(opened) => Ok((opened, guard)),
+        Err(err) => {
+            let (status, kind) = err.usage_status();
+            guard.finish_with_error(status, kind);
+            Err(err)
+        }
+    }
 }
 
 /// The routing trace's request part; the pool and the attempts fill in the rest.

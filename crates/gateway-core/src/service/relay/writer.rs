@@ -92,6 +92,30 @@ impl Writer {
         }
     }
 
+    /// The opening bytes of a slow-start commit (translation.md §10 rule 4): the headers
+    /// alone, except Anthropic's `message_start`. `None` when `open` was not spent, so the
+    /// pump still sends the opening frame (Chat's role chunk) with the first content.
+    pub fn open_early(&mut self) -> Option<Vec<Bytes>> {
+        match self {
+            Writer::Messages(m) => Some(anthropic_bytes(m.start())),
+            _ => None,
+        }
+    }
+
+    /// A failure of a slow-start commit before any content: the protocol's terminal error.
+    /// Native Responses keeps the failure's own code (`usage_limit_reached`, …) when it has
+    /// one, so Codex clients can react to it as to an HTTP error.
+    pub fn fail_early(&mut self, failure: &UpstreamFailure) -> Vec<Bytes> {
+        match self {
+            Writer::Native(n) => {
+                n.finished = true;
+                let code = failure.code.as_deref().unwrap_or("upstream_stream_break");
+                vec![native_failed_frame(code, &failure.message)]
+            }
+            _ => self.fail(failure),
+        }
+    }
+
     pub fn is_finished(&self) -> bool {
         match self {
             Writer::Chat(c) => c.is_finished(),
@@ -107,6 +131,28 @@ impl Writer {
             _ => Bytes::from_static(KEEPALIVE_COMMENT),
         }
     }
+}
+
+/// The SSE comment every protocol gets while a slow start waits (§10 rule 4).
+pub fn keepalive_comment() -> Bytes {
+    Bytes::from_static(KEEPALIVE_COMMENT)
+}
+
+/// `response.failed` for a stream that never saw an upstream event (no id, sequence 0).
+fn native_failed_frame(code: &str, message: &str) -> Bytes {
+    let payload = serde_json::json!({
+        "type": "response.failed",
+        "sequence_number": 0,
+        "response": {
+            "id": "",
+            "object": "response",
+            "status": "failed",
+            "error": {"code": code, "message": message},
+        },
+    });
+    let mut frame = format!("event: response.failed\ndata: {payload}\n\n");
+    frame.shrink_to_fit();
+    Bytes::from(frame)
 }
 
 impl NativeState {

@@ -108,6 +108,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     int("queue_timeout_seconds", 0, 3600, "How long a request waits for a free account before it fails."),
     optional_int("quota_reserve_5h_percent", 1, 100, "Pause an account when its 5h window reaches this percent; empty = off."),
     optional_int("quota_reserve_7d_percent", 1, 100, "Pause an account when its 7d window reaches this percent; empty = off."),
+    int("slow_start_commit_ms", 0, 600_000, "A streaming answer with no content after this many milliseconds starts anyway and keeps the connection alive every half of it; 0 = never."),
 ];
 
 pub fn spec(key: &str) -> Option<&'static SettingSpec> {
