@@ -134,6 +134,7 @@ impl Pool {
             model: None,
             cleared: false,
             settings_changed: true,
+            accounts_changed: false,
         });
         Ok(())
     }

@@ -195,6 +195,19 @@ impl Pool {
         self.traces.recent(limit)
     }
 
+    /// Tells other replicas (through the shared cache) that settings or accounts changed here.
+    pub fn announce_change(&self, settings_changed: bool, accounts_changed: bool) {
+        let _ = self.events.send(CooldownEvent {
+            origin: self.origin.clone(),
+            account_id: 0,
+            account: None,
+            model: None,
+            cleared: false,
+            settings_changed,
+            accounts_changed,
+        });
+    }
+
     /// Accounts the cooldown policy asked to probe since the last drain.
     pub fn probe_requests(&self) -> &ProbeRequests {
         &self.probe_requests
@@ -249,6 +262,7 @@ impl Pool {
                     model: effect.model,
                     cleared: effect.cleared,
                     settings_changed: false,
+                    accounts_changed: false,
                 });
             }
         }

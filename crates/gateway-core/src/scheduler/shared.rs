@@ -122,9 +122,12 @@ pub struct CooldownEvent {
     pub account: Option<Cooldown>,
     pub model: Option<(String, Cooldown)>,
     pub cleared: bool,
-    /// The pin changed: reload settings.
+    /// The pin or other settings changed: reload settings.
     #[serde(default)]
     pub settings_changed: bool,
+    /// Accounts were added, edited or removed: rebuild the pool snapshot.
+    #[serde(default)]
+    pub accounts_changed: bool,
 }
 
 /// Affinity bindings in the shared cache (server); the desktop keeps them in moka only.

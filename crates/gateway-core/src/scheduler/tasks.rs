@@ -72,9 +72,14 @@ async fn subscribe(state: AppState) {
                 if event.origin == state.pool().origin {
                     continue;
                 }
+                if event.accounts_changed {
+                    if let Err(err) = state.pool().reload(&state).await {
+                        tracing::warn!(error = %err, "cannot reload accounts changed by another replica");
+                    }
+                }
                 if event.settings_changed {
                     let _ = state.reload_settings().await;
-                } else {
+                } else if !event.accounts_changed {
                     state.pool().apply_remote(&event);
                 }
             }

@@ -51,6 +51,7 @@ pub async fn put(
             .map_err(store_error)?;
     }
     state.reload_settings().await.map_err(store_error)?;
+    state.pool().announce_change(true, false);
     Ok(Json(render(&state).await?))
 }
 

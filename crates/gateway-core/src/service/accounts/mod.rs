@@ -186,10 +186,12 @@ pub(crate) fn validate_proxy(url: &str) -> Result<String, AccountError> {
 }
 
 /// Rebuilds the pool snapshot after a change; a failure only delays the change.
+/// Rebuilds the pool snapshot after a change here, and tells the other replicas to.
 pub(crate) async fn reload(state: &AppState) {
     if let Err(e) = state.pool().reload(state).await {
         tracing::warn!(error = %e, "cannot reload the account pool");
     }
+    state.pool().announce_change(false, true);
 }
 
 pub(crate) async fn event(state: &AppState, id: i64, kind: &str, detail: Option<&str>) {
