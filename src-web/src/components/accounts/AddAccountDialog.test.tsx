@@ -25,6 +25,14 @@ async function chooseFile(content: string, name = 'tokens.txt') {
 }
 
 describe('import', () => {
+  it('warns that importing a refresh token signs other clients out, but not for access tokens', async () => {
+    mockFetch(() => undefined);
+    renderWithClient(<AddAccountDialog onClose={vi.fn()} />);
+    expect(screen.getByRole('note')).toHaveTextContent(/rotates it/);
+    await userEvent.click(screen.getByRole('tab', { name: 'Access token' }));
+    expect(screen.queryByRole('note')).not.toBeInTheDocument();
+  });
+
   it('shows the per-line report with the reason of each failure', async () => {
     const fetch = mockFetch((url) =>
       url.pathname === '/api/admin/accounts/import'

@@ -71,6 +71,11 @@ export function AddAccountDialog({ onClose, initialTab = 'refresh' }: { onClose:
               <textarea rows={6} value={text} onChange={(e) => setText(e.target.value)} placeholder={tab === 'refresh' ? t('import.refreshHint') : ''} />
             </label>
           )}
+          {(tab === 'refresh' || tab === 'file') && (
+            <p className="banner banner-warn" role="note">
+              {t('import.rotationWarning')}
+            </p>
+          )}
           <label className="field">
             <span>{t('import.proxy')}</span>
             <input value={proxyUrl} onChange={(e) => setProxyUrl(e.target.value)} placeholder="socks5://host:1080" />
