@@ -211,7 +211,7 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
             "rows": rows.iter().map(|r| report::row_json(&rows, r)).collect::<Vec<_>>(),
             "rss_idle_kib": mem.idle,
             "rss_after_load_kib": mem.after_load,
-            "hold": mem.hold.as_ref().map(|h| json!({"open": h.open, "rss_kib": h.rss, "errors": h.stats.errors})),
+            "hold": mem.hold.as_ref().map(|h| json!({"open": h.open, "rss_kib": h.rss, "peak_kib": h.peak, "errors": h.stats.errors})),
             "soak": mem.soak.as_ref().map(|s| json!({"samples_kib": s.samples, "errors": s.stats.errors, "ok": s.stats.ok})),
         });
         std::fs::write(path, value.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -238,6 +238,8 @@ async fn wait_healthy_mock(addr: SocketAddr) -> Result<(), String> {
 struct Hold {
     open: usize,
     rss: Option<u64>,
+    /// `VmHWM` once the streams ended: the process's peak so far.
+    peak: Option<u64>,
     stats: Stats,
 }
 
@@ -252,12 +254,19 @@ async fn hold(args: &BenchArgs, gw: &Arc<Pool>, creds: &Creds) -> Result<Option<
     let wait = Duration::from_secs(30);
     let (open, rss, stats) =
         hold_streams(gw.clone(), call, args.streams, wait, || rss_now(pid)).await;
+    // The peak comes after the sample, while all streams deliver their deltas.
+    let peak = pid.and_then(rss_kib).map(|(_, hwm)| hwm);
     set_mock_delay(args.mock, 0).await?;
     eprintln!(
         "loadgen: {open} streams open, RSS {:?} KiB, errors {}",
         rss, stats.errors
     );
-    Ok(Some(Hold { open, rss, stats }))
+    Ok(Some(Hold {
+        open,
+        rss,
+        peak,
+        stats,
+    }))
 }
 
 struct Soak {
@@ -364,7 +373,7 @@ fn mem_view(mem: &Memory) -> crate::summary::MemoryView {
         hold: mem
             .hold
             .as_ref()
-            .map(|h| (h.open, opt(h.rss), h.stats.errors)),
+            .map(|h| (h.open, opt(h.rss), opt(h.peak), h.stats.errors)),
         soak,
     }
 }

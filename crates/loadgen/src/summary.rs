@@ -12,8 +12,8 @@ use crate::workload::Target;
 pub struct MemoryView {
     pub idle: String,
     pub after_load: String,
-    /// `(streams open, RSS, errors)`.
-    pub hold: Option<(usize, String, u64)>,
+    /// `(streams open, RSS, peak RSS after the hold, errors)`.
+    pub hold: Option<(usize, String, String, u64)>,
     /// `(samples, first after warm-up, last, max, ok, errors)`.
     pub soak: Option<(String, String, String, String, u64, u64)>,
 }
@@ -52,10 +52,14 @@ pub fn render(
         mem.idle
     );
     let _ = writeln!(out, "| idle after all scenarios | {} |", mem.after_load);
-    if let Some((open, rss, errors)) = &mem.hold {
+    if let Some((open, rss, peak, errors)) = &mem.hold {
         let _ = writeln!(
             out,
-            "| with {open} concurrent streams open ({errors} errors) | {rss} |"
+            "| with {open} concurrent streams open, all past their first byte ({errors} errors) | {rss} |"
+        );
+        let _ = writeln!(
+            out,
+            "| process peak so far (VmHWM, read when those streams ended) | {peak} |"
         );
     }
     if let Some((_, first, last, max, ok, errors)) = &mem.soak {
@@ -111,10 +115,10 @@ fn targets(rows: &[Row], mem: &MemoryView, connections: usize) -> String {
         );
     }
     let _ = writeln!(out, "| RSS idle | ≤ 30 MB | {} MiB |", mem.idle);
-    if let Some((open, rss, _)) = &mem.hold {
+    if let Some((open, rss, peak, _)) = &mem.hold {
         let _ = writeln!(
             out,
-            "| RSS with 1,000 concurrent streams | ≤ 150 MB | {rss} MiB ({open} open) |"
+            "| RSS with 1,000 concurrent streams | ≤ 150 MB | {rss} MiB with {open} open, peak {peak} MiB |"
         );
     }
     if let Some((_, first, last, max, ..)) = &mem.soak {

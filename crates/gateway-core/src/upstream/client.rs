@@ -19,6 +19,11 @@ const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 const H2_PING_INTERVAL: Duration = Duration::from_secs(15);
 const H2_PING_TIMEOUT: Duration = Duration::from_secs(15);
 const POOL_IDLE: Duration = Duration::from_secs(90);
+/// Idle HTTP/1.1 connections kept per account client (HTTP/2 multiplexes one). Only
+/// connections that were open at the same time can be idle together, and they expire after
+/// [`POOL_IDLE`]; with 4 (upstream.md §9's first value), bursts above 4 in flight per account
+/// closed the extra connections and reconnected on the next burst: TCP connects were ~12 % of
+/// the gateway's CPU at maximum throughput (docs/BENCHMARKS.md).
 const POOL_MAX_IDLE_PER_HOST: usize = 64;
 /// Bounds a request that never answers; reqwest has no header-only timeout.
 pub const RESPONSE_HEADER_TIMEOUT: Duration = Duration::from_secs(300);
