@@ -174,6 +174,7 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
         }
     }
     let rss_after_load = rss_now(args.server_pid);
+    let usage_ab = usage_log_ab(&args, &gw, &creds).await?;
 
     let hold = hold(&args, &gw, &creds).await?;
     let soak = soak(&args, &gw, &creds).await;
@@ -204,7 +205,8 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
         hold,
         soak,
     };
-    let text = render(&args, &prepared.settings, &rows, &mem, &loadavgs);
+    let mut text = render(&args, &prepared.settings, &rows, &mem, &loadavgs);
+    text.push_str(&usage_ab.render());
     if let Some(path) = &args.json_out {
         let value = json!({
             "settings": prepared.settings,
@@ -325,6 +327,82 @@ struct Memory {
     after_load: Option<u64>,
     hold: Option<Hold>,
     soak: Option<Soak>,
+}
+
+/// Chat, non-streaming, at 1,000 RPS with the usage log on and off, alternated twice, in
+/// the same run (issue 6: logging must not add to p99).
+struct UsageAb {
+    on: Vec<Stats>,
+    off: Vec<Stats>,
+}
+
+async fn usage_log_ab(args: &BenchArgs, gw: &Arc<Pool>, creds: &Creds) -> Result<UsageAb, String> {
+    let mut ab = UsageAb {
+        on: Vec::new(),
+        off: Vec::new(),
+    };
+    let admin = Pool::new(args.gateway);
+    for mode in ["full", "off", "full", "off"] {
+        let body = json!({"usage_log_mode": mode});
+        crate::setup::admin(
+            &admin,
+            &args.admin_secret,
+            hyper::Method::PUT,
+            "/settings",
+            &body,
+        )
+        .await?;
+        let stats = open_loop(
+            gw.clone(),
+            calls_for(Target::Chat, false, creds),
+            1000.0,
+            args.secs,
+        )
+        .await;
+        eprintln!(
+            "loadgen: usage log {mode:<4} chat non-stream 1000 RPS p50={:.3}ms p99={:.3}ms err={}",
+            stats.total.value_at_quantile(0.5) as f64 / 1e6,
+            stats.total.value_at_quantile(0.99) as f64 / 1e6,
+            stats.errors
+        );
+        if mode == "full" {
+            ab.on.push(stats)
+        } else {
+            ab.off.push(stats)
+        }
+    }
+    let body = json!({"usage_log_mode": "full"});
+    crate::setup::admin(
+        &admin,
+        &args.admin_secret,
+        hyper::Method::PUT,
+        "/settings",
+        &body,
+    )
+    .await?;
+    Ok(ab)
+}
+
+impl UsageAb {
+    fn render(&self) -> String {
+        let ms = |s: &Stats, q: f64| s.total.value_at_quantile(q) as f64 / 1e6;
+        let mut out = String::from(
+            "\n### Usage log on vs off (chat, non-streaming, 1,000 RPS, alternated)\n\n\
+             | usage log | p50 ms | p90 ms | p99 ms | errors |\n|---|---|---|---|---|\n",
+        );
+        for (label, runs) in [("on", &self.on), ("off", &self.off)] {
+            for s in runs {
+                out.push_str(&format!(
+                    "| {label} | {:.3} | {:.3} | {:.3} | {} |\n",
+                    ms(s, 0.5),
+                    ms(s, 0.9),
+                    ms(s, 0.99),
+                    s.errors
+                ));
+            }
+        }
+        out
+    }
 }
 
 fn render(

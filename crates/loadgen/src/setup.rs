@@ -75,7 +75,7 @@ pub async fn wait_healthy(addr: SocketAddr, timeout: Duration) -> Result<Duratio
     }
 }
 
-async fn admin(
+pub(crate) async fn admin(
     pool: &Pool,
     secret: &str,
     method: Method,

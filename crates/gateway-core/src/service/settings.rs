@@ -22,6 +22,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("model_mapping", "{}"),
     ("codex_model_mapping", "{}"),
     ("client_compat_mode", "\"preserve\""),
+    ("usage_log_mode", "\"full\""),
     ("usage_log_batch_size", "200"),
     ("usage_log_flush_interval_seconds", "5"),
     ("usage_log_retention_days", "30"),
@@ -60,6 +61,8 @@ pub struct RuntimeSettings {
     /// Ordered `(pattern, target)` pairs from `model_mapping`.
     pub model_mapping: Vec<(String, String)>,
     /// Usage rows per database write.
+    /// `full` writes a row per request; `off` keeps only metrics (codex2api's name).
+    pub usage_log_enabled: bool,
     pub usage_log_batch_size: u32,
     /// Longest a usage row waits before being written.
     pub usage_log_flush_interval_seconds: u32,
@@ -115,6 +118,7 @@ impl RuntimeSettings {
             test_model: text("test_model"),
             test_content: text("test_content"),
             model_mapping,
+            usage_log_enabled: text("usage_log_mode") != "off",
             usage_log_batch_size: num("usage_log_batch_size"),
             usage_log_flush_interval_seconds: num("usage_log_flush_interval_seconds"),
             usage_log_retention_days: num("usage_log_retention_days"),

@@ -41,7 +41,7 @@ pub mod retention;
 pub mod rollup;
 mod writer;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -69,6 +69,8 @@ pub struct UsageRecorder {
 }
 
 struct Inner {
+    /// `usage_log_mode`: rows are written only while this is true.
+    enabled: AtomicBool,
     tx: mpsc::Sender<NewUsageLog>,
     /// Taken once by the writer task.
     rx: Mutex<Option<mpsc::Receiver<NewUsageLog>>>,
@@ -91,6 +93,7 @@ impl UsageRecorder {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let recorder = UsageRecorder {
             inner: Arc::new(Inner {
+                enabled: AtomicBool::new(settings.usage_log_enabled),
                 tx,
                 rx: Mutex::new(Some(rx)),
                 capacity: capacity.max(1),
@@ -110,6 +113,7 @@ impl UsageRecorder {
     /// Takes the writer and retention settings; called again when settings change.
     pub fn apply_settings(&self, s: &RuntimeSettings) {
         let i = &self.inner;
+        i.enabled.store(s.usage_log_enabled, Ordering::Relaxed);
         i.batch_size
             .store(u64::from(s.usage_log_batch_size.max(1)), Ordering::Relaxed);
         let flush_ms = u64::from(s.usage_log_flush_interval_seconds.max(1)) * 1000;
@@ -122,6 +126,9 @@ impl UsageRecorder {
     /// (or the writer has stopped) the row is dropped and counted.
     pub fn record(&self, row: NewUsageLog) {
         self.inner.metrics.request_finished(&row, now_ms());
+        if !self.inner.enabled.load(Ordering::Relaxed) {
+            return;
+        }
         if self.inner.tx.try_send(row).is_err() {
             self.inner.dropped.fetch_add(1, Ordering::Relaxed);
         }

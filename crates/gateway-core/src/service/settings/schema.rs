@@ -98,6 +98,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     object("model_mapping", "Claude model names to upstream models, e.g. {\"claude-*\": \"gpt-5\"}."),
     object("codex_model_mapping", "Model names rewritten on the Codex/OpenAI routes."),
     choice("client_compat_mode", &["preserve", "auto", "force"], "Client identity sent upstream: preserve keeps official clients as they are, auto replaces old ones, force replaces all."),
+    choice("usage_log_mode", &["full", "off"], "full: one usage-log row per request; off: only metrics, no rows (for measuring the log's cost)."),
     int("usage_log_batch_size", 1, 10_000, "Request log rows written per database write."),
     int("usage_log_flush_interval_seconds", 1, 3600, "Longest a request log row waits before it is written."),
     int("usage_log_retention_days", 0, 3650, "Request log rows older than this are deleted; 0 = keep forever."),
