@@ -25,6 +25,21 @@ const UNKNOWN_CREATED: u64 = 1_700_000_000;
 
 type Api = Extension<Arc<PublicApi>>;
 
+/// The request context every relay call takes, from the handler's extractors.
+fn relay_ctx<'a>(
+    state: &'a AppState,
+    api: &'a Arc<PublicApi>,
+    headers: &'a HeaderMap,
+    caller: &'a Caller,
+) -> RelayContext<'a> {
+    RelayContext {
+        state,
+        api,
+        headers,
+        caller: &caller.0,
+    }
+}
+
 pub async fn chat(
     State(state): State<AppState>,
     Extension(api): Api,
@@ -33,12 +48,7 @@ pub async fn chat(
     headers: HeaderMap,
     ApiJson(req): OpenAiJson<ChatCompletionRequest>,
 ) -> Response {
-    let ctx = RelayContext {
-        state: &state,
-        api: &api,
-        headers: &headers,
-        caller: &caller.0,
-    };
+    let ctx = relay_ctx(&state, &api, &headers, &caller);
     render(relay::chat(ctx, &req, Box::new(slot)).await, Flavor::OpenAi)
 }
 
@@ -50,12 +60,7 @@ pub async fn responses(
     headers: HeaderMap,
     ApiJson(req): OpenAiJson<ResponsesRequest>,
 ) -> Response {
-    let ctx = RelayContext {
-        state: &state,
-        api: &api,
-        headers: &headers,
-        caller: &caller.0,
-    };
+    let ctx = relay_ctx(&state, &api, &headers, &caller);
     render(
         relay::responses(ctx, req, Box::new(slot)).await,
         Flavor::OpenAi,
@@ -70,12 +75,7 @@ pub async fn messages(
     headers: HeaderMap,
     ApiJson(req): AnthropicJson<MessagesRequest>,
 ) -> Response {
-    let ctx = RelayContext {
-        state: &state,
-        api: &api,
-        headers: &headers,
-        caller: &caller.0,
-    };
+    let ctx = relay_ctx(&state, &api, &headers, &caller);
     render(
         relay::messages(ctx, &req, Box::new(slot)).await,
         Flavor::Anthropic,
@@ -89,12 +89,7 @@ pub async fn compact(
     headers: HeaderMap,
     ApiJson(req): OpenAiJson<ResponsesRequest>,
 ) -> Response {
-    let ctx = RelayContext {
-        state: &state,
-        api: &api,
-        headers: &headers,
-        caller: &caller.0,
-    };
+    let ctx = relay_ctx(&state, &api, &headers, &caller);
     match relay::compact(ctx, req).await {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Err(err) => ApiError::from(err).render(Flavor::OpenAi),
@@ -123,12 +118,7 @@ pub async fn models(
     Query(query): Query<ModelsQuery>,
 ) -> Response {
     if let Some(version) = query.client_version.filter(|v| !v.trim().is_empty()) {
-        let ctx = RelayContext {
-            state: &state,
-            api: &api,
-            headers: &headers,
-            caller: &caller.0,
-        };
+        let ctx = relay_ctx(&state, &api, &headers, &caller);
         return match relay::manifest(ctx, version.trim()).await {
             Ok(reply) => {
                 let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
