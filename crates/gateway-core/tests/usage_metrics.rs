@@ -162,7 +162,7 @@ async fn metrics_count_what_was_recorded() {
     ] {
         headers.insert(k, HeaderValue::from_static(v));
     }
-    state.usage().observe_headers(42, &headers);
+    state.observe_upstream_headers(42, &headers);
     state.usage().metrics().refresh_failed("upstream");
 
     let (status, text) = scrape(&state, Some(ADMIN)).await;

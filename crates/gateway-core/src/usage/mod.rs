@@ -26,7 +26,7 @@
 //! ```
 //!
 //! Quota windows come from the rate-limit headers of every upstream reply
-//! ([`UsageRecorder::observe_headers`]) and from `wham/usage` probes ([`probe`]); the latest
+//! ([`crate::state::AppState::observe_upstream_headers`], which also feeds the scheduler) and from `wham/usage` probes ([`probe`]); the latest
 //! view lives in memory ([`quota_book`]) and the writer persists changes on each flush.
 
 pub mod analytics;
@@ -45,7 +45,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::HeaderMap;
 use tokio::sync::mpsc;
 
 pub use guard::{UsageGuard, CLIENT_CLOSED_STATUS, CLIENT_DISCONNECTED};
@@ -138,13 +137,6 @@ impl UsageRecorder {
     /// [`UsageGuard::finish`] or on drop. `created_at` is filled in when left at 0.
     pub fn begin(&self, row: NewUsageLog) -> UsageGuard {
         UsageGuard::new(self.clone(), row)
-    }
-
-    /// Reads the rate-limit headers of an upstream reply into the account's quota view.
-    pub fn observe_headers(&self, account_id: i64, headers: &HeaderMap) {
-        if let Some(obs) = quota::from_headers(headers, now_ms()) {
-            self.observe(account_id, &obs);
-        }
     }
 
     /// Applies an observation from any source (headers, `wham/usage` probe).

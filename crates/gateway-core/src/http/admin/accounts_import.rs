@@ -44,16 +44,9 @@ pub async fn create_refresh(
     headers: HeaderMap,
     body: JsonBody<RefreshTokenBody>,
 ) -> Result<Response, AdminError> {
-    let Json(body) = body.map_err(AdminError::from_json_rejection)?;
-    let parsed = parse::parse_refresh_token_field(&body.refresh_token, body.name.as_deref())
-        .map_err(import_error)?;
-    run(
-        state,
-        parsed,
-        body.proxy_url,
-        wants_stream(q.stream, &headers),
-    )
-    .await
+    let Json(b) = body.map_err(AdminError::from_json_rejection)?;
+    let parsed = parse::parse_refresh_token_field(&b.refresh_token, b.name.as_deref());
+    run_parsed(state, parsed, b.proxy_url, wants_stream(q.stream, &headers)).await
 }
 
 pub async fn create_access(
@@ -62,16 +55,19 @@ pub async fn create_access(
     headers: HeaderMap,
     body: JsonBody<AccessTokenBody>,
 ) -> Result<Response, AdminError> {
-    let Json(body) = body.map_err(AdminError::from_json_rejection)?;
-    let parsed = parse::parse_access_token_field(&body.access_token, body.name.as_deref())
-        .map_err(import_error)?;
-    run(
-        state,
-        parsed,
-        body.proxy_url,
-        wants_stream(q.stream, &headers),
-    )
-    .await
+    let Json(b) = body.map_err(AdminError::from_json_rejection)?;
+    let parsed = parse::parse_access_token_field(&b.access_token, b.name.as_deref());
+    run_parsed(state, parsed, b.proxy_url, wants_stream(q.stream, &headers)).await
+}
+
+/// The token-field imports: a field that cannot be read at all is a 400 that writes nothing.
+async fn run_parsed(
+    state: AppState,
+    parsed: Result<ImportParse, ImportError>,
+    proxy_url: Option<String>,
+    stream: bool,
+) -> Result<Response, AdminError> {
+    run(state, parsed.map_err(import_error)?, proxy_url, stream).await
 }
 
 /// Multipart fields: `file` (repeatable), `format` (`txt` | `json` | `at_txt` | `json_at`,

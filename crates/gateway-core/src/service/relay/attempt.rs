@@ -176,8 +176,7 @@ async fn attempt_account(
             Ok(resp) => {
                 // Every answer carries the account's quota windows (upstream.md §5.1).
                 ctx.state
-                    .usage()
-                    .observe_headers(grant.account_id, resp.headers());
+                    .observe_upstream_headers(grant.account_id, resp.headers());
                 peek(FrameReader::new(resp)).await
             }
             Err(err) => Err(AttemptError::Http(err)),
