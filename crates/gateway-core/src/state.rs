@@ -208,6 +208,11 @@ pub async fn build_state_with(
             driver,
             source: store::StoreError::Open(e.to_string()),
         })?;
+    match state.pool().restore_cooldowns(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(cooldowns = n, "restored running cooldowns from the store"),
+        Err(err) => tracing::warn!(error = %err, "cannot restore cooldowns; starting without them"),
+    }
     crate::scheduler::refresh_task::spawn(&state);
     crate::service::probe::spawn(&state);
     crate::scheduler::tasks::spawn(&state);

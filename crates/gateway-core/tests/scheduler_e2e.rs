@@ -5,129 +5,13 @@
 
 #[expect(dead_code, reason = "this binary uses part of the shared helpers")]
 mod common;
+mod scheduler_support;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use mock_upstream::{FaultKind, FaultRule, MockConfig, MockUpstream, SeededAccount};
-use serde_json::{json, Value};
-
-const SECRET: &str = "test-admin-secret-123";
-
-struct Env {
-    gw: common::TestGateway,
-    mock: MockUpstream,
-    http: reqwest::Client,
-    seeded: Vec<SeededAccount>,
-}
-
-impl Env {
-    async fn start(accounts: usize, settings: &[(&str, &str)]) -> Env {
-        let mock = MockUpstream::start(MockConfig::default()).await.unwrap();
-        let (up, oauth) = (mock.upstream_base_url(), mock.oauth_token_url());
-        let gw = common::start(move |c| {
-            c.admin_secret = Some(gateway_core::secrets::SecretString::new(SECRET));
-            c.upstream_base_url = up;
-            c.oauth_token_url = oauth;
-            c.allow_anonymous = true;
-        })
-        .await;
-        for (k, v) in settings {
-            gw.state.store().put_setting(k, v).await.unwrap();
-        }
-        gw.state.reload_settings().await.unwrap();
-        let seeded = mock.seed_accounts(accounts);
-        let tokens: Vec<&str> = seeded.iter().map(|s| s.refresh_token.as_str()).collect();
-        let http = reqwest::Client::new();
-        let r = http
-            .post(format!("{}/api/admin/accounts", gw.base_url))
-            .bearer_auth(SECRET)
-            .json(&json!({"refresh_token": tokens.join("\n")}))
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-        Env {
-            gw,
-            mock,
-            http,
-            seeded,
-        }
-    }
-
-    /// A non-streaming chat call; `(status, retry-after, body)`.
-    async fn chat(&self, text: &str, session: Option<&str>) -> (u16, Option<u64>, Value) {
-        let mut req = self
-            .http
-            .post(format!("{}/v1/chat/completions", self.gw.base_url))
-            .json(&json!({
-                "model": "gpt-5.4-mini", "messages": [{"role": "user", "content": text}]
-            }));
-        if let Some(s) = session {
-            req = req.header("session_id", s);
-        }
-        answer(req.send().await.unwrap()).await
-    }
-
-    async fn messages(&self, text: &str) -> (u16, Option<u64>, Value) {
-        let req = self.http.post(format!("{}/v1/messages", self.gw.base_url)).json(&json!({
-            "model": "gpt-5.4-mini", "max_tokens": 64, "messages": [{"role": "user", "content": text}]
-        }));
-        answer(req.send().await.unwrap()).await
-    }
-
-    async fn board(&self) -> Value {
-        let r = self
-            .http
-            .get(format!("{}/api/admin/scheduler/board", self.gw.base_url))
-            .bearer_auth(SECRET)
-            .send()
-            .await
-            .unwrap();
-        r.json().await.unwrap()
-    }
-
-    /// Board row by mock account id (the gateway names accounts by e-mail).
-    fn row<'a>(&self, board: &'a Value, mock_id: &str) -> &'a Value {
-        let email = &self
-            .seeded
-            .iter()
-            .find(|s| s.account_id == mock_id)
-            .unwrap()
-            .email;
-        let rows = board["accounts"].as_array().unwrap();
-        let id = self
-            .gw
-            .state
-            .pool()
-            .snapshot_accounts()
-            .into_iter()
-            .find(|a| a.email.as_deref() == Some(email))
-            .unwrap()
-            .id;
-        rows.iter().find(|r| r["account_id"] == id).unwrap()
-    }
-
-    fn served(&self, mock_id: &str) -> u64 {
-        self.mock
-            .counters(mock_id)
-            .map_or(0, |c| c.responses_requests)
-    }
-}
-
-async fn answer(r: reqwest::Response) -> (u16, Option<u64>, Value) {
-    let status = r.status().as_u16();
-    let retry = r
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    (status, retry, r.json().await.unwrap_or(Value::Null))
-}
-
-fn now_secs() -> i64 {
-    gateway_core::service::now_ms() / 1000
-}
+use mock_upstream::{FaultKind, FaultRule, MockUpstream};
+use scheduler_support::{now_secs, Env};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_third_of_the_pool_failing_before_the_first_byte_costs_no_request() {

@@ -170,6 +170,8 @@ conformance!(
     quota_upsert_newer_wins_and_clear,
     usage_record_with_rollups,
     usage_aggregate_buckets,
+    cooldowns_replace_and_expire,
+    accounts_scheduler_overrides,
 );
 
 const T0: i64 = 1_700_000_000_000;
@@ -231,9 +233,13 @@ fn credentials(sealed: &str, now: i64) -> CredentialUpdate {
 #[path = "store_conformance/usage_cases.rs"]
 mod usage_cases;
 
+#[path = "store_conformance/scheduler_cases.rs"]
+mod scheduler_cases;
+
 mod cases {
     use super::*;
 
+    pub use crate::scheduler_cases::*;
     pub use crate::usage_cases::*;
 
     pub async fn accounts_insert_get(h: Harness) {
@@ -626,6 +632,8 @@ mod cases {
             proxy_url: Some(None),
             note: None,
             scheduler_priority: Some(-3),
+            score_bias_override: None,
+            base_concurrency_override: None,
             state: Some(CredentialState::ReauthRequired),
             state_reason: Some(Some("refresh token revoked".to_owned())),
             now: T0 + 2,

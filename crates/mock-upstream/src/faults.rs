@@ -41,6 +41,8 @@ pub enum FaultKind {
     Unauthorized,
     /// 403 `unsupported_country_region_territory`.
     Forbidden,
+    /// 402 `{"detail":{"code":"deactivated_workspace"}}`: the workspace was switched off.
+    DeactivatedWorkspace,
     /// 500 `server_error`.
     InternalError,
     /// 502 with an HTML body, like a CDN in front of a dead origin.
@@ -129,6 +131,10 @@ impl FaultKind {
                 "unsupported_country_region_territory",
                 "Country, region, or territory not supported",
             ),
+            Self::DeactivatedWorkspace => Some((
+                StatusCode::PAYMENT_REQUIRED,
+                json!({"detail": {"code": "deactivated_workspace"}}).to_string(),
+            )),
             Self::InternalError => err(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server_error",

@@ -63,6 +63,9 @@ export interface AccountPatch {
   proxy_url?: string;
   note?: string;
   scheduler_priority?: number;
+  /** `null` clears the override. */
+  score_bias_override?: number | null;
+  base_concurrency_override?: number | null;
 }
 
 export interface AccountEvent {

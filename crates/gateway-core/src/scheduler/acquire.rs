@@ -21,6 +21,9 @@ use crate::store::{Account, CredentialKind};
 
 /// An access token this close to expiry is refreshed before it is used (scheduling.md §10.1).
 const DISPATCH_MIN_VALIDITY_MS: i64 = 60_000;
+/// After a transient refresh failure on the request path, the account rests this long (the
+/// first step of the background refresher's backoff, scheduling.md §10.4).
+const REFRESH_FAILING_REST_MS: i64 = 60_000;
 /// Queued requests also look again this often: releases on other replicas do not wake us.
 const QUEUE_POLL: Duration = Duration::from_millis(250);
 
@@ -78,7 +81,8 @@ impl Pool {
                     let account = &snap.accounts[index];
                     let slot =
                         Slot::taken(Arc::clone(&snap.lives[index]), Arc::clone(&self.notify));
-                    let limit = snap.lives[index].limit(cfg.max_concurrency);
+                    let limit = snap.lives[index]
+                        .limit(super::base_concurrency(account, cfg.max_concurrency));
                     let Some(slot) = self.shared_slot(state, account.id, limit, slot).await else {
                         pick_trace.skip(account.id, "at_limit");
                         trace.picks.push(pick_trace);
@@ -94,6 +98,11 @@ impl Pool {
                         Err(err) => {
                             tracing::warn!(account_id = account.id, error = %err, "skipping account: no usable token");
                             refused.push(account.id);
+                            if err.is_transient() {
+                                // Later requests skip it instead of each waiting on the
+                                // token endpoint; the background refresher keeps trying.
+                                self.refresh_failed(account.id, now + REFRESH_FAILING_REST_MS);
+                            }
                             if matches!(err, RefreshFailure::ReauthRequired { .. }) {
                                 self.reload(state).await?;
                             }

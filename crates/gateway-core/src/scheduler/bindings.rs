@@ -24,9 +24,18 @@ impl Bindings {
             .eviction_listener(move |_key, binding: Binding, cause: RemovalCause| {
                 let _ = cause;
                 if let Some(live) = runtime.find(binding.account_id) {
-                    let _ = live
-                        .bound
-                        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+                    let dropped =
+                        live.bound
+                            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                                n.checked_sub(1)
+                            });
+                    if dropped.is_ok() {
+                        let _ = runtime.counters.bound_total.fetch_update(
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                            |n| n.checked_sub(1),
+                        );
+                    }
                 }
             })
             .build();
@@ -48,6 +57,7 @@ impl Bindings {
             .entry(binding.account_id)
             .bound
             .fetch_add(1, Ordering::AcqRel);
+        runtime.counters.bound_total.fetch_add(1, Ordering::AcqRel);
         self.map.insert(key.to_owned(), binding);
     }
 }

@@ -59,13 +59,20 @@ impl Pool {
             .filter(|(a, _)| a.deleted_at.is_none())
             .map(|(a, live)| {
                 let derived = live.derived(a, &cfg, now);
-                let limit = live.limit(cfg.max_concurrency);
+                // From the fresh derivation, not the published view: an account no pick has
+                // looked at yet has no published tier.
+                let limit = super::policy::concurrency::limit(
+                    super::base_concurrency(a, cfg.max_concurrency),
+                    derived.tier,
+                    derived.reserve_band,
+                    derived.probation,
+                );
                 let in_flight = live.in_flight();
                 let state = live.lock();
                 let cooldown = state.cooldowns.active(now).copied();
                 let status = status(
                     a,
-                    live.reauth.load(std::sync::atomic::Ordering::Relaxed),
+                    live.is_reauth(),
                     cooldown.is_some(),
                     derived.quota_paused,
                     in_flight >= limit,

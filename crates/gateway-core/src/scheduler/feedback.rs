@@ -43,6 +43,18 @@ pub fn classify(
         ),
         AttemptOutcome::Unauthorized => (Some(Signal::TokenExpired), None),
         AttemptOutcome::Forbidden => (Some(Signal::Forbidden), Some(HealthEvent::AccountRejected)),
+        AttemptOutcome::WorkspaceOff => (
+            Some(Signal::WorkspaceOff),
+            Some(HealthEvent::AccountRejected),
+        ),
+        AttemptOutcome::PaymentRequired => (
+            Some(Signal::PaymentRequired),
+            Some(HealthEvent::AccountRejected),
+        ),
+        AttemptOutcome::EgressBlocked => (
+            Some(Signal::EgressBlocked),
+            Some(HealthEvent::AccountRejected),
+        ),
         AttemptOutcome::ModelUnsupported => {
             (model.map(|model| Signal::ModelUnsupported { model }), None)
         }

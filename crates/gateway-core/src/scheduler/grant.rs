@@ -34,6 +34,11 @@ pub enum AttemptOutcome {
         retry_after: Option<u64>,
     },
     Unauthorized,
+    /// 402 `deactivated_workspace`.
+    WorkspaceOff,
+    PaymentRequired,
+    /// 403 `unsupported_country_region_territory`.
+    EgressBlocked,
     Forbidden,
     ModelUnsupported,
     Overloaded,

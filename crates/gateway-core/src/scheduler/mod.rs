@@ -5,20 +5,29 @@
 //! The policy itself is pure and lives in [`policy`].
 
 mod acquire;
+mod band;
+#[cfg(test)]
+mod band_tests;
 mod bindings;
 pub mod board;
 mod direct;
 mod feedback;
 mod grant;
 mod live;
+mod persist;
 mod pick;
 pub mod policy;
 pub mod refresh;
 pub mod refresh_task;
 pub mod settings;
 pub mod shared;
+mod signals;
+#[cfg(test)]
+mod signals_tests;
 mod snapshot;
 pub mod tasks;
+#[cfg(test)]
+mod test_support;
 pub mod trace;
 
 use std::sync::{Arc, OnceLock, RwLock};
@@ -38,6 +47,11 @@ use trace::TraceRing;
 
 use crate::state::AppState;
 use crate::store::Account;
+
+/// An account's base concurrency (§4): its override, else the global `max_concurrency`.
+pub fn base_concurrency(account: &Account, global: u32) -> u32 {
+    snapshot::base_override(account).unwrap_or(global)
+}
 
 pub struct Pool {
     snapshot: RwLock<Arc<Snapshot>>,
@@ -127,7 +141,18 @@ impl Pool {
     /// Installs a snapshot of these accounts (benchmarks and tests call this directly).
     pub fn load_accounts(&self, accounts: Vec<Account>) {
         self.runtime.retain(&accounts);
+        let previous = self.current();
         let next = Arc::new(Snapshot::new(accounts, &self.runtime));
+        // An edited account (plan, overrides, state) gets its derived view recomputed at the
+        // next pick instead of when it would next go stale.
+        for (account, live) in next.accounts.iter().zip(&next.lives) {
+            if previous
+                .get(account.id)
+                .is_none_or(|(old, _)| old != account)
+            {
+                live.invalidate();
+            }
+        }
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = next;
     }
 
@@ -190,6 +215,16 @@ impl Pool {
         }
     }
 
+    /// Drops the cached selection bands, so the next pick scans the pool (the pick benchmark
+    /// measures both paths with this).
+    pub fn forget_bands(&self) {
+        self.current()
+            .bands
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// The recent routing traces, newest first (dashboard).
     pub fn recent_traces(&self, limit: usize) -> Vec<RoutingTrace> {
         self.traces.recent(limit)
@@ -241,32 +276,14 @@ impl Pool {
             }
             signal.map(|s| state.cooldowns.apply(&s, now))
         };
-        if let Some(effect) = effect {
-            if effect.probe {
-                self.probe_requests.insert(account.id);
-            }
-            if let Some(reason) = effect.reauth {
-                tracing::warn!(
-                    account_id = account.id,
-                    reason,
-                    "account needs re-authentication"
-                );
-                live.reauth
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-            if effect.account.is_some() || effect.model.is_some() || effect.cleared {
-                let _ = self.events.send(CooldownEvent {
-                    origin: self.origin.clone(),
-                    account_id: account.id,
-                    account: effect.account,
-                    model: effect.model,
-                    cleared: effect.cleared,
-                    settings_changed: false,
-                    accounts_changed: false,
-                });
-            }
+        if let Some(effect) = &effect {
+            self.publish_effect(account.id, effect);
         }
         live.refresh(account, &self.cfg(), now);
+        let cooled = effect.is_some_and(|e| e.account.is_some());
+        if matches!(outcome, AttemptOutcome::WorkspaceOff) && cooled {
+            self.spread_workspace_off(&snap, account, now);
+        }
     }
 
     /// `(window minutes, used percent, reset at unix ms)` per observed window.
@@ -303,6 +320,7 @@ impl Pool {
                 state.cooldowns.models.push((model.clone(), *c));
             }
         }
+        self.runtime.counters.bump();
         live.refresh(account, &self.cfg(), now);
     }
 

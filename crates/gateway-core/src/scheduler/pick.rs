@@ -12,9 +12,8 @@ use super::policy::cooldown::Reason;
 use super::policy::health::Tier;
 use super::policy::select::{self, Candidate};
 use super::settings::SchedulerSettings;
-use super::snapshot::Snapshot;
+use super::snapshot::{Snapshot, Static};
 use super::trace::PickTrace;
-use crate::store::{Account, CredentialState};
 
 const MAX_RACES: usize = 16;
 
@@ -48,7 +47,6 @@ impl BindingOutcome {
 /// Why nothing was usable, for the §9 answer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Unavailable {
-    pub total: usize,
     pub earliest_quota: Option<i64>,
     pub earliest_burst: Option<i64>,
 }
@@ -78,30 +76,22 @@ pub struct PickInput<'a> {
 }
 
 /// The filter of §5 step 1; `Err` carries the reason code.
-fn filter(
-    a: &Account,
+pub(super) fn filter(
+    st: &Static,
     live: &Live,
     input: &PickInput<'_>,
     un: &mut Unavailable,
 ) -> Result<(), Cow<'static, str>> {
-    let now = input.now;
-    if a.deleted_at.is_some() {
-        return Err(Cow::Borrowed("deleted"));
+    if let Some(reason) = st.blocked {
+        return Err(Cow::Borrowed(reason));
     }
-    if !a.enabled {
-        return Err(Cow::Borrowed("disabled"));
-    }
-    if a.paused {
-        return Err(Cow::Borrowed("paused"));
-    }
-    if a.state != CredentialState::Active || live.reauth.load(std::sync::atomic::Ordering::Relaxed)
-    {
+    if live.is_reauth() {
         return Err(Cow::Borrowed("reauth_required"));
     }
-    if input.req.exclude.contains(&a.id) || input.refused.contains(&a.id) {
+    if input.req.exclude.contains(&st.id) || input.refused.contains(&st.id) {
         return Err(Cow::Borrowed("excluded"));
     }
-    if live.cooling_until() > now || live.has_model_cooldowns() || live.quota_paused() {
+    if live.cooling_until() > input.now || live.has_model_cooldowns() || live.quota_paused() {
         return slow_filter(live, input, un);
     }
     Ok(())
@@ -159,32 +149,41 @@ pub fn pick(
         let (cands, map) = &mut *buffer;
         cands.clear();
         map.clear();
+        if let Some(outcome) = super::band::pick(snap, input, trace, rng) {
+            return outcome;
+        }
+        let epoch = snap.counters.epoch();
         let mut un = Unavailable::default();
-        for (i, (a, live)) in snap.accounts.iter().zip(&snap.lives).enumerate() {
-            un.total += 1;
-            if let Err(reason) = filter(a, live, input, &mut un) {
-                trace.skip(a.id, &reason);
+        for (i, (st, live)) in snap.statics.iter().zip(&snap.lives).enumerate() {
+            if let Err(reason) = filter(st, live, input, &mut un) {
+                trace.skip(st.id, reason);
                 continue;
             }
             if live.is_stale(input.now) {
-                live.refresh(a, input.cfg, input.now);
+                live.refresh_in_scan(&snap.accounts[i], input.cfg, input.now);
             }
-            cands.push(Candidate {
-                id: a.id,
-                priority: a.scheduler_priority,
-                tier: live.tier(),
-                dispatch: live.dispatch(),
-                in_flight: live.in_flight(),
-                limit: live.limit(input.cfg.max_concurrency),
-                bound: live.bound.load(std::sync::atomic::Ordering::Relaxed),
-            });
+            cands.push(candidate(st, live, input.cfg));
             map.push(i);
         }
         if cands.is_empty() {
             return PickOutcome::Empty(un);
         }
+        super::band::remember(snap, input, epoch, cands, map, trace);
         choose_among(snap, input, cands, map, trace, rng)
     })
+}
+
+/// An account that passed the filter, as selection sees it.
+pub(super) fn candidate(st: &Static, live: &Live, cfg: &SchedulerSettings) -> Candidate {
+    Candidate {
+        id: st.id,
+        priority: st.priority,
+        tier: live.tier(),
+        dispatch: live.dispatch(),
+        in_flight: live.in_flight(),
+        limit: live.limit(st.base(cfg.max_concurrency)),
+        bound: live.bound.load(std::sync::atomic::Ordering::Relaxed),
+    }
 }
 
 fn choose_among(
@@ -212,11 +211,14 @@ fn choose_among(
     }
     let mode = input.cfg.affinity_mode;
     let mut outcome = BindingOutcome::None;
-    let healthy = cands
-        .iter()
-        .filter(|c| matches!(c.tier, Tier::Healthy | Tier::Warm))
-        .count() as u32;
-    let bindings: u32 = cands.iter().map(|c| c.bound).sum();
+    // Only affinity needs these two sums: skip both passes for requests without a key.
+    let load_share = || {
+        let healthy = cands
+            .iter()
+            .filter(|c| matches!(c.tier, Tier::Healthy | Tier::Warm))
+            .count() as u32;
+        (healthy, cands.iter().map(|c| c.bound).sum::<u32>())
+    };
     if let (Some(binding), true) = (input.binding, mode != Mode::Off) {
         let k = cands.iter().position(|c| c.id == binding.account_id);
         let view = k.map(|k| BoundView {
@@ -224,6 +226,7 @@ fn choose_among(
             has_slot: cands[k].has_slot(),
             bound: cands[k].bound,
         });
+        let (healthy, bindings) = load_share();
         match affinity::judge(mode, &binding, view, affinity::cap(bindings, healthy)) {
             Verdict::Use => {
                 let k = k.unwrap_or_default();
@@ -247,7 +250,10 @@ fn choose_among(
     }
     let creating = matches!(outcome, BindingOutcome::New | BindingOutcome::Yielded(_))
         && mode == Mode::Bounded;
-    let cap = creating.then(|| affinity::cap(bindings + 1, healthy));
+    let cap = creating.then(|| {
+        let (healthy, bindings) = load_share();
+        affinity::cap(bindings + 1, healthy)
+    });
     for _ in 0..MAX_RACES {
         let Some(choice) = select::choose(cands, cap, rng) else {
             return PickOutcome::Busy { pinned_unavailable };

@@ -53,6 +53,17 @@ pub enum RefreshFailure {
     Secret(String),
 }
 
+impl RefreshFailure {
+    /// Worth trying again later (the token endpoint, the lease or the store had a bad moment).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RefreshFailure::Upstream(err) => err.is_retryable(),
+            RefreshFailure::Lease(_) | RefreshFailure::Store(_) => true,
+            _ => false,
+        }
+    }
+}
+
 /// The account and its tokens after a successful refresh (or an adopted one).
 #[derive(Debug, Clone)]
 pub struct Fresh {

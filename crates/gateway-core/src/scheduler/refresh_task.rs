@@ -37,9 +37,8 @@ pub fn spawn(state: &AppState) {
 /// One pass over the pool; returns how many refreshes were attempted.
 pub async fn sweep(state: &AppState, failures: &mut HashMap<i64, (usize, i64)>) -> usize {
     let now = now_ms();
-    let due: Vec<i64> = state
-        .pool()
-        .snapshot_accounts()
+    let accounts = state.pool().snapshot_accounts();
+    let due: Vec<i64> = accounts
         .iter()
         .filter(|a| due(a, now))
         .filter(|a| failures.get(&a.id).is_none_or(|(_, next)| *next <= now))
@@ -69,6 +68,7 @@ pub async fn sweep(state: &AppState, failures: &mut HashMap<i64, (usize, i64)>) 
         match result {
             Ok(()) => {
                 failures.remove(&id);
+                state.pool().refresh_succeeded(id);
                 changed = true;
             }
             Err(RefreshFailure::ReauthRequired { .. }) => {
@@ -80,6 +80,15 @@ pub async fn sweep(state: &AppState, failures: &mut HashMap<i64, (usize, i64)>) 
                 let wait = BACKOFF_MS[entry.0.min(BACKOFF_MS.len() - 1)];
                 *entry = (entry.0 + 1, now + wait);
                 tracing::warn!(account_id = id, error = %err, retry_in_ms = wait, "background refresh failed");
+                // Once the access token runs out before the next try, the account cannot
+                // serve: `cooling:refresh_failing` until then (§10.4), not terminal.
+                let expires = accounts
+                    .iter()
+                    .find(|a| a.id == id)
+                    .and_then(|a| a.access_expires_at);
+                if expires.is_none_or(|exp| exp <= now + wait) {
+                    state.pool().refresh_failed(id, now + wait);
+                }
             }
         }
     }

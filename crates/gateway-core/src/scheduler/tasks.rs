@@ -38,6 +38,11 @@ async fn publish(
             _ = cancel.cancelled() => return,
             event = rx.recv() => match event { Some(e) => e, None => return },
         };
+        let cooldown_change =
+            event.account_id != 0 && !event.settings_changed && !event.accounts_changed;
+        if cooldown_change {
+            persist(&state, event.account_id).await;
+        }
         if !shared {
             continue;
         }
@@ -47,6 +52,17 @@ async fn publish(
         if let Err(err) = state.cache().publish(EVENTS, &json).await {
             tracing::warn!(error = %err, "cannot broadcast a cooldown change");
         }
+    }
+}
+
+/// Writes the account's current cooldowns (not the event's delta: clears and expiries are
+/// then stored too). A failure is logged; the in-memory state stays the authority.
+async fn persist(state: &AppState, account_id: i64) {
+    let Some(rows) = state.pool().stored_cooldowns(account_id) else {
+        return;
+    };
+    if let Err(err) = state.store().replace_cooldowns(account_id, &rows).await {
+        tracing::warn!(account_id, error = %err, "cannot store the account's cooldowns");
     }
 }
 

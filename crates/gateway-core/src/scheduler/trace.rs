@@ -4,6 +4,7 @@
 //! [`RoutingTrace::to_json`] in the usage log's `trace` column. The last 2,000 are kept in
 //! memory for the dashboard.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -49,12 +50,17 @@ pub struct PickTrace {
     /// `(account, load)` of the two drawn accounts.
     pub drawn: Vec<(i64, f64)>,
     pub via: &'static str,
+    /// The band came from the cache (built by an earlier pick at most a second ago, nothing
+    /// that moves it changed since): `skipped` then lists that pick's reasons.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub band_cached: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
     pub account_id: i64,
-    pub reason: String,
+    /// Borrowed for the fixed reason codes so a pick over many accounts allocates nothing.
+    pub reason: Cow<'static, str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -85,12 +91,12 @@ impl RoutingTrace {
 }
 
 impl PickTrace {
-    pub(super) fn skip(&mut self, account_id: i64, reason: &str) {
+    pub(super) fn skip(&mut self, account_id: i64, reason: impl Into<Cow<'static, str>>) {
         self.skipped_total += 1;
         if self.skipped.len() < MAX_SKIPPED {
             self.skipped.push(Skipped {
                 account_id,
-                reason: reason.to_owned(),
+                reason: reason.into(),
             });
         }
     }

@@ -37,6 +37,7 @@ pub async fn probe_account(state: &AppState, account_id: i64) -> Result<QuotaObs
     .await
     .map_err(|e| e.to_string())?;
     state.observe_quota(account_id, &obs);
+    state.pool().apply_probe(account_id, &obs);
     Ok(obs)
 }
 

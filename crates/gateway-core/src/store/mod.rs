@@ -170,10 +170,32 @@ pub trait QuotaRepo: Send + Sync {
     async fn all_quota_windows(&self) -> StoreResult<Vec<AccountQuotaWindow>>;
 }
 
+#[async_trait]
+pub trait CooldownRepo: Send + Sync {
+    /// Replaces every stored cooldown of the account with `cooldowns` (none clears them).
+    /// `NotFound` when the account does not exist.
+    async fn replace_cooldowns(
+        &self,
+        account_id: i64,
+        cooldowns: &[StoredCooldown],
+    ) -> StoreResult<()>;
+    /// Every cooldown still running at `now` (unix ms), ordered by account id then scope;
+    /// ended ones are deleted.
+    async fn active_cooldowns(&self, now: i64) -> StoreResult<Vec<StoredCooldown>>;
+}
+
 /// The whole persistence surface, held as `Arc<dyn Store>` in the app state.
 #[async_trait]
 pub trait Store:
-    AccountRepo + ApiKeyRepo + SettingsRepo + UsageRepo + RollupRepo + QuotaRepo + Send + Sync
+    AccountRepo
+    + ApiKeyRepo
+    + SettingsRepo
+    + UsageRepo
+    + RollupRepo
+    + QuotaRepo
+    + CooldownRepo
+    + Send
+    + Sync
 {
     /// `"sqlite"` or `"postgres"`.
     fn driver(&self) -> &'static str;

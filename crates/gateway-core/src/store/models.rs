@@ -79,6 +79,10 @@ pub struct Account {
     pub proxy_url: Option<String>,
     pub note: Option<String>,
     pub scheduler_priority: i64,
+    /// Replaces the plan weight of the dispatch score (scheduling.md §3); `None` = by plan.
+    pub score_bias_override: Option<i64>,
+    /// Replaces the global `max_concurrency` as this account's base (§4).
+    pub base_concurrency_override: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
@@ -113,6 +117,8 @@ pub struct AccountPatch {
     pub proxy_url: Option<Option<String>>,
     pub note: Option<Option<String>>,
     pub scheduler_priority: Option<i64>,
+    pub score_bias_override: Option<Option<i64>>,
+    pub base_concurrency_override: Option<Option<i64>>,
     pub state: Option<CredentialState>,
     pub state_reason: Option<Option<String>>,
     pub now: i64,

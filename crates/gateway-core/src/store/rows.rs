@@ -15,7 +15,7 @@ macro_rules! account_columns {
         "id, name, identity_key, email, chatgpt_account_id, chatgpt_user_id, plan_type, kind, \
          credentials_sealed, credential_generation, access_expires_at, last_refreshed_at, \
          state, state_reason, enabled, paused, proxy_url, note, scheduler_priority, \
-         created_at, updated_at, deleted_at"
+         score_bias_override, base_concurrency_override, created_at, updated_at, deleted_at"
     };
 }
 pub(super) use account_columns;
@@ -141,6 +141,8 @@ pub(super) fn account<R: ModelRow>(row: &R) -> Result<Account, sqlx::Error> {
         proxy_url: row.col("proxy_url")?,
         note: row.col("note")?,
         scheduler_priority: row.col("scheduler_priority")?,
+        score_bias_override: row.col("score_bias_override")?,
+        base_concurrency_override: row.col("base_concurrency_override")?,
         created_at: row.col("created_at")?,
         updated_at: row.col("updated_at")?,
         deleted_at: row.col("deleted_at")?,

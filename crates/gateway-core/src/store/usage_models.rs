@@ -46,6 +46,22 @@ impl QuotaWindowKind {
     }
 }
 
+/// One stored cooldown of an account (scheduling.md §7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCooldown {
+    pub account_id: i64,
+    /// Empty for the account-wide cooldown, else the model it applies to.
+    pub scope: String,
+    /// The policy's reason code (`usage_limit`, `rate_limited_model`, ...).
+    pub reason: String,
+    /// Unix ms.
+    pub until: i64,
+    /// Unix ms.
+    pub since: i64,
+    /// Set from the 30-min fallback; a probe's reset replaces it.
+    pub provisional: bool,
+}
+
 /// The latest observation of one window of one account.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AccountQuotaWindow {

@@ -20,9 +20,13 @@ pub enum UpstreamErrorKind {
     Unauthorized,
     /// 401 about the request itself (`missing_scope`, `api.responses.write`): no account blame.
     RequestUnauthorized,
-    /// 402 (`deactivated_workspace` or other payment trouble).
+    /// 402 `deactivated_workspace`: the whole workspace is off, not just this account.
+    WorkspaceDeactivated,
+    /// Any other 402.
     PaymentRequired,
-    /// 403, including `unsupported_country_region_territory`.
+    /// 403 `unsupported_country_region_territory`: the egress IP's region is refused.
+    EgressBlocked,
+    /// Any other 403.
     Forbidden,
     /// 400 `model is not supported when using codex` / `unknown provider for model`.
     ModelUnsupported,
@@ -64,9 +68,10 @@ impl UpstreamErrorKind {
                 retry_after: *retry_after,
             },
             Self::Unauthorized => AttemptOutcome::Unauthorized,
-            Self::Forbidden | Self::PaymentRequired | Self::UsageNotIncluded => {
-                AttemptOutcome::Forbidden
-            }
+            Self::WorkspaceDeactivated => AttemptOutcome::WorkspaceOff,
+            Self::PaymentRequired => AttemptOutcome::PaymentRequired,
+            Self::EgressBlocked => AttemptOutcome::EgressBlocked,
+            Self::Forbidden | Self::UsageNotIncluded => AttemptOutcome::Forbidden,
             Self::ModelUnsupported => AttemptOutcome::ModelUnsupported,
             Self::Overloaded => AttemptOutcome::Overloaded,
             Self::ServerError => AttemptOutcome::ServerError,
@@ -87,7 +92,9 @@ impl UpstreamErrorKind {
             Self::RateLimited { .. } => "rate_limited",
             Self::Unauthorized => "unauthorized",
             Self::RequestUnauthorized => "request_unauthorized",
+            Self::WorkspaceDeactivated => "workspace_deactivated",
             Self::PaymentRequired => "payment_required",
+            Self::EgressBlocked => "egress_blocked",
             Self::Forbidden => "forbidden",
             Self::ModelUnsupported => "model_unsupported",
             Self::Overloaded => "overloaded",
@@ -132,7 +139,9 @@ pub fn classify(
             UpstreamErrorKind::RequestUnauthorized
         }
         401 => UpstreamErrorKind::Unauthorized,
+        402 if has("deactivated_workspace") => UpstreamErrorKind::WorkspaceDeactivated,
         402 => UpstreamErrorKind::PaymentRequired,
+        403 if has("unsupported_country_region_territory") => UpstreamErrorKind::EgressBlocked,
         403 => UpstreamErrorKind::Forbidden,
         408 => UpstreamErrorKind::Timeout,
         429 => UpstreamErrorKind::RateLimited {

@@ -68,10 +68,14 @@ fn auth_and_permission_statuses() {
     assert_eq!(kind(401, scope), UpstreamErrorKind::RequestUnauthorized);
     assert_eq!(
         kind(402, r#"{"detail":{"code":"deactivated_workspace"}}"#),
+        UpstreamErrorKind::WorkspaceDeactivated
+    );
+    assert_eq!(
+        kind(402, r#"{"detail":"Payment required"}"#),
         UpstreamErrorKind::PaymentRequired
     );
     let region = r#"{"error":{"code":"unsupported_country_region_territory"}}"#;
-    assert_eq!(kind(403, region), UpstreamErrorKind::Forbidden);
+    assert_eq!(kind(403, region), UpstreamErrorKind::EgressBlocked);
     assert_eq!(
         kind(403, "<html>Forbidden</html>"),
         UpstreamErrorKind::Forbidden
@@ -141,6 +145,18 @@ fn outcomes_feed_the_scheduler() {
     assert_eq!(
         UpstreamErrorKind::Forbidden.outcome(),
         AttemptOutcome::Forbidden
+    );
+    assert_eq!(
+        UpstreamErrorKind::WorkspaceDeactivated.outcome(),
+        AttemptOutcome::WorkspaceOff
+    );
+    assert_eq!(
+        UpstreamErrorKind::PaymentRequired.outcome(),
+        AttemptOutcome::PaymentRequired
+    );
+    assert_eq!(
+        UpstreamErrorKind::EgressBlocked.outcome(),
+        AttemptOutcome::EgressBlocked
     );
 }
 

@@ -36,6 +36,8 @@ pub struct QuotaObservation {
     pub credits: Option<Credits>,
     /// `x-codex-rate-limit-reached-type` / `rate_limit_reached_type.type`.
     pub limit_reached_type: Option<String>,
+    /// The probe's `rate_limit.limit_reached`; headers do not carry it.
+    pub limit_reached: bool,
 }
 
 impl QuotaObservation {
@@ -84,6 +86,7 @@ pub fn from_headers(headers: &HeaderMap, observed_at: i64) -> Option<QuotaObserv
         plan_type: get("x-codex-plan-type").map(str::to_owned),
         credits: None,
         limit_reached_type: get("x-codex-rate-limit-reached-type").map(str::to_owned),
+        limit_reached: false,
     };
     for slot in ["primary", "secondary"] {
         let used = get(&format!("x-codex-{slot}-used-percent")).and_then(|v| v.parse().ok());
@@ -121,8 +124,12 @@ pub fn from_wham_usage(body: &Value, observed_at: i64) -> Option<QuotaObservatio
             .and_then(|t| field(t, "type").or(Some(t)))
             .and_then(Value::as_str)
             .map(str::to_owned),
+        limit_reached: false,
     };
     if let Some(rate) = field(body, "rate_limit") {
+        obs.limit_reached = field(rate, "limit_reached")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         for slot in ["primary_window", "secondary_window"] {
             let Some(w) = field(rate, slot) else { continue };
             let used = field(w, "used_percent").and_then(number);

@@ -183,6 +183,7 @@ mod tests {
             plan_type: Some("plus".to_owned()),
             credits: None,
             limit_reached_type: None,
+            limit_reached: false,
         }
     }
 

@@ -33,6 +33,11 @@ async fn status_faults() {
         assert_eq!(error_code(&serde_json::from_str(&text).unwrap()), code);
         assert_eq!(answer(&mock, &acc).await.0, 200, "times(1) fires once");
     }
+    mock.inject_fault(FaultRule::always(FaultKind::DeactivatedWorkspace).times(1));
+    let (s, text) = answer(&mock, &acc).await;
+    assert_eq!(s, 402);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["detail"]["code"], "deactivated_workspace");
     mock.inject_fault(FaultRule::always(FaultKind::BadGateway).times(1));
     let r = post(&mock, &acc.access_token, &body("x")).await;
     assert_eq!(r.status(), 502);

@@ -10,7 +10,15 @@ credential_kind: string,
 /**
  * A short hash of the sealed credentials, to tell versions apart; not a token.
  */
-credential_fingerprint: string, credential_generation: number, status: AccountStatus, status_reason: string | null, enabled: boolean, paused: boolean, token_expires_at: string | null, last_refreshed_at: string | null, proxy_url: string | null, note: string | null, scheduler_priority: number, in_flight: number, 
+credential_fingerprint: string, credential_generation: number, status: AccountStatus, status_reason: string | null, enabled: boolean, paused: boolean, token_expires_at: string | null, last_refreshed_at: string | null, proxy_url: string | null, note: string | null, scheduler_priority: number, 
+/**
+ * Replaces the plan weight in the dispatch score; `null` = by plan.
+ */
+score_bias_override: number | null, 
+/**
+ * This account's base concurrency instead of the global one; `null` = global.
+ */
+base_concurrency_override: number | null, in_flight: number, 
 /**
  * The latest 5h / 7d (and short) quota windows from rate-limit headers and probes.
  */

@@ -15,7 +15,13 @@ export function AccountDetail({ id, onClose }: { id: number; onClose: () => void
   const q = useAccount(id);
   const update = useUpdateAccount();
   const authJson = useAuthJson();
-  const [draft, setDraft] = useState<{ note?: string; proxy_url?: string; scheduler_priority?: string }>({});
+  const [draft, setDraft] = useState<{
+    note?: string;
+    proxy_url?: string;
+    scheduler_priority?: string;
+    score_bias_override?: string;
+    base_concurrency_override?: string;
+  }>({});
   const a = q.data?.account;
 
   const save = () => {
@@ -23,6 +29,10 @@ export function AccountDetail({ id, onClose }: { id: number; onClose: () => void
     if (draft.note !== undefined) patch.note = draft.note;
     if (draft.proxy_url !== undefined) patch.proxy_url = draft.proxy_url;
     if (draft.scheduler_priority !== undefined) patch.scheduler_priority = Number(draft.scheduler_priority);
+    if (draft.score_bias_override !== undefined) patch.score_bias_override = optionalNumber(draft.score_bias_override);
+    if (draft.base_concurrency_override !== undefined) {
+      patch.base_concurrency_override = optionalNumber(draft.base_concurrency_override);
+    }
     update.mutate({ id, patch }, { onSuccess: () => setDraft({}) });
   };
 
@@ -68,6 +78,26 @@ export function AccountDetail({ id, onClose }: { id: number; onClose: () => void
               <span>{t('accounts.priority')}</span>
               <input type="number" min={-100} max={100} value={draft.scheduler_priority ?? String(a.scheduler_priority)} onChange={(e) => setDraft({ ...draft, scheduler_priority: e.target.value })} />
             </label>
+            <label className="field">
+              <span>{t('accounts.scoreBias')}</span>
+              <input
+                type="number"
+                min={-100}
+                max={200}
+                value={draft.score_bias_override ?? (a.score_bias_override === null ? '' : String(a.score_bias_override))}
+                onChange={(e) => setDraft({ ...draft, score_bias_override: e.target.value })}
+              />
+            </label>
+            <label className="field">
+              <span>{t('accounts.baseConcurrency')}</span>
+              <input
+                type="number"
+                min={0}
+                max={1000}
+                value={draft.base_concurrency_override ?? (a.base_concurrency_override === null ? '' : String(a.base_concurrency_override))}
+                onChange={(e) => setDraft({ ...draft, base_concurrency_override: e.target.value })}
+              />
+            </label>
           </div>
           <ErrorBanner error={update.error} />
           <div className="row-end">
@@ -102,4 +132,9 @@ export function AccountDetail({ id, onClose }: { id: number; onClose: () => void
       )}
     </Modal>
   );
+}
+
+/** An emptied number field clears the override. */
+function optionalNumber(text: string): number | null {
+  return text.trim() === '' ? null : Number(text);
 }

@@ -9,7 +9,7 @@ function account(over: Partial<Account>): Account {
     id: 1, name: 'alice@example.com', email: 'alice@example.com', plan_type: 'plus', chatgpt_account_id: null,
     credential_kind: 'refresh_token', credential_fingerprint: 'abc', credential_generation: 1, status: 'ready',
     status_reason: null, enabled: true, paused: false, token_expires_at: null, last_refreshed_at: null, proxy_url: null,
-    note: null, scheduler_priority: 0, in_flight: 0, quota: [], created_at: '', updated_at: '', ...over,
+    note: null, scheduler_priority: 0, score_bias_override: null, base_concurrency_override: null, in_flight: 0, quota: [], created_at: '', updated_at: '', ...over,
   };
 }
 

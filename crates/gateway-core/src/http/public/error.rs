@@ -275,7 +275,9 @@ fn upstream_error(err: &UpstreamError) -> ApiError {
         }
         UpstreamErrorKind::Unauthorized
         | UpstreamErrorKind::Forbidden
+        | UpstreamErrorKind::EgressBlocked
         | UpstreamErrorKind::PaymentRequired
+        | UpstreamErrorKind::WorkspaceDeactivated
         | UpstreamErrorKind::UsageNotIncluded => pool_unavailable(),
         UpstreamErrorKind::Overloaded => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -40,6 +40,11 @@ impl Reason {
         }
     }
 
+    /// The reason with this code (see [`Reason::as_str`]).
+    pub fn parse(code: &str) -> Option<Reason> {
+        ALL_REASONS.into_iter().find(|r| r.as_str() == code)
+    }
+
     /// A success from the account contradicts these (§7.1).
     fn cleared_by_success(self) -> bool {
         matches!(
@@ -64,6 +69,20 @@ impl Reason {
     }
 }
 
+const ALL_REASONS: [Reason; 11] = [
+    Reason::UsageLimit,
+    Reason::RateLimited,
+    Reason::RateLimitedModel,
+    Reason::ModelUnsupported,
+    Reason::Unauthorized,
+    Reason::PaymentRequired,
+    Reason::Forbidden,
+    Reason::EgressBlocked,
+    Reason::WorkspaceCheck,
+    Reason::RefreshFailing,
+    Reason::Transport,
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct Cooldown {
@@ -79,24 +98,41 @@ pub struct Cooldown {
 /// resolved with [`quota_signal`] so the body-over-headers precedence lives in one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
-    QuotaUntil { reset_at: i64 },
+    QuotaUntil {
+        reset_at: i64,
+    },
     QuotaUnknown,
-    Burst { model: Option<String> },
+    Burst {
+        model: Option<String>,
+    },
     CapacityShed,
     TokenExpired,
     AccessTokenDead,
     AccountUnauthorized,
     RequestUnauthorized,
     WorkspaceOff,
+    /// Another account of the same workspace got `deactivated_workspace` (§7 row "workspace
+    /// off"): check this one too, without counting it towards its own re-auth verdict.
+    WorkspaceSibling,
+    /// Token refreshes keep failing transiently (§10.4); retried at `retry_at`.
+    RefreshFailing {
+        retry_at: i64,
+    },
+    /// A refresh succeeded: a `refresh_failing` cooldown is over.
+    Refreshed,
     PaymentRequired,
     Forbidden,
     EgressBlocked,
-    ModelUnsupported { model: String },
+    ModelUnsupported {
+        model: String,
+    },
     BadReplay,
     Timeout,
     Transport,
     ServerError,
-    Success { model: Option<String> },
+    Success {
+        model: Option<String>,
+    },
 }
 
 /// What [`CooldownBook::apply`] decided.
@@ -183,6 +219,15 @@ impl CooldownBook {
             },
             Signal::AccountUnauthorized => self.unauthorized(now),
             Signal::WorkspaceOff => self.workspace_off(now),
+            Signal::WorkspaceSibling => {
+                let mut effect = self.set(Reason::WorkspaceCheck, now + THIRTY_MIN, now);
+                effect.probe = true;
+                effect
+            }
+            Signal::RefreshFailing { retry_at } => {
+                self.set(Reason::RefreshFailing, (*retry_at).max(now), now)
+            }
+            Signal::Refreshed => self.clear_if(Reason::RefreshFailing, now),
             Signal::PaymentRequired => self.set(Reason::PaymentRequired, now + THIRTY_MIN, now),
             Signal::Forbidden => self.set(Reason::Forbidden, now + THIRTY_MIN, now),
             Signal::EgressBlocked => self.set(Reason::EgressBlocked, now + THIRTY_MIN, now),
@@ -310,6 +355,17 @@ impl CooldownBook {
         self.models.push((model.to_owned(), cooldown));
         Effect {
             model: Some((model.to_owned(), cooldown)),
+            ..Effect::default()
+        }
+    }
+
+    fn clear_if(&mut self, reason: Reason, now: i64) -> Effect {
+        let cleared = self.active(now).is_some_and(|c| c.reason == reason);
+        if cleared {
+            self.account = None;
+        }
+        Effect {
+            cleared,
             ..Effect::default()
         }
     }

@@ -91,6 +91,22 @@ fn one_signal_on_a_fresh_account() {
             None,
         ),
         (
+            "workspace off, another account of the workspace",
+            Signal::WorkspaceSibling,
+            Some((Reason::WorkspaceCheck, 30 * MINUTE)),
+            None,
+            None,
+        ),
+        (
+            "refresh failing",
+            Signal::RefreshFailing {
+                retry_at: T0 + 2 * MINUTE,
+            },
+            Some((Reason::RefreshFailing, 2 * MINUTE)),
+            None,
+            None,
+        ),
+        (
             "payment",
             Signal::PaymentRequired,
             Some((Reason::PaymentRequired, 30 * MINUTE)),
@@ -212,6 +228,48 @@ fn third_workspace_off_in_a_day_is_terminal() {
 }
 
 #[test]
+fn workspace_siblings_are_checked_but_never_condemned() {
+    let mut book = CooldownBook::default();
+    for i in 0..5 {
+        let effect = book.apply(&Signal::WorkspaceSibling, T0 + i * HOUR);
+        assert!(effect.probe, "each spread asks for a probe");
+        assert_eq!(
+            effect.reauth, None,
+            "spreads do not count as this account's own 402s"
+        );
+    }
+    assert_eq!(
+        book.apply(&Signal::WorkspaceOff, T0 + 5 * HOUR).reauth,
+        None,
+        "its own first 402 is still a first"
+    );
+}
+
+#[test]
+fn a_successful_refresh_ends_only_a_refresh_failing_cooldown() {
+    let mut book = CooldownBook::default();
+    book.apply(
+        &Signal::RefreshFailing {
+            retry_at: T0 + 10 * MINUTE,
+        },
+        T0,
+    );
+    assert!(book.apply(&Signal::Refreshed, T0 + MINUTE).cleared);
+    assert!(book.active(T0 + MINUTE).is_none());
+    book.apply(
+        &Signal::QuotaUntil {
+            reset_at: T0 + HOUR,
+        },
+        T0,
+    );
+    assert!(!book.apply(&Signal::Refreshed, T0 + MINUTE).cleared);
+    assert_eq!(
+        book.active(T0 + MINUTE).map(|c| c.reason),
+        Some(Reason::UsageLimit)
+    );
+}
+
+#[test]
 fn three_transport_failures_in_a_row_cool_for_a_minute() {
     let mut book = CooldownBook::default();
     book.apply(&Signal::Transport, T0);
@@ -329,4 +387,24 @@ fn recovery_clears_unauthorized_and_expiry_starts_probation() {
     assert!(book.probation && book.windows_stale);
     book.apply(&Signal::Success { model: None }, T0 + 2 * MINUTE);
     assert!(!book.probation, "probation ends with the first success");
+}
+
+#[test]
+fn every_reason_code_parses_back() {
+    for reason in [
+        Reason::UsageLimit,
+        Reason::RateLimited,
+        Reason::RateLimitedModel,
+        Reason::ModelUnsupported,
+        Reason::Unauthorized,
+        Reason::PaymentRequired,
+        Reason::Forbidden,
+        Reason::EgressBlocked,
+        Reason::WorkspaceCheck,
+        Reason::RefreshFailing,
+        Reason::Transport,
+    ] {
+        assert_eq!(Reason::parse(reason.as_str()), Some(reason));
+    }
+    assert_eq!(Reason::parse("sleepy"), None);
 }

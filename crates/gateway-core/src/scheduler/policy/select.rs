@@ -33,7 +33,7 @@ impl Candidate {
         load(self.in_flight, self.limit)
     }
 
-    fn rank(&self) -> (i64, Tier) {
+    pub fn rank(&self) -> (i64, Tier) {
         (self.priority, self.tier)
     }
 }
@@ -102,26 +102,32 @@ pub fn choose(
     cap: Option<u32>,
     rng: &mut dyn FnMut(usize) -> usize,
 ) -> Option<Choice> {
-    let free = || {
-        cands
-            .iter()
-            .filter(|c| c.has_slot() && c.tier != Tier::Banned)
-    };
-    let best_rank = free().map(Candidate::rank).max()?;
-    let best_dispatch = free()
-        .filter(|c| c.rank() == best_rank)
-        .map(|c| c.dispatch)
-        .fold(f64::NEG_INFINITY, f64::max);
+    // Three passes at most (best, band size, the two draws), the last one stopping early:
+    // this runs on every request over up to 10,000 candidates.
+    let mut best: Option<((i64, Tier), f64)> = None;
+    for c in cands
+        .iter()
+        .filter(|c| c.has_slot() && c.tier != Tier::Banned)
+    {
+        let rank = c.rank();
+        best = match best {
+            Some((r, d)) if r > rank || (r == rank && d >= c.dispatch) => Some((r, d)),
+            _ => Some((rank, c.dispatch)),
+        };
+    }
+    let (best_rank, best_dispatch) = best?;
     let in_band =
         |c: &Candidate| c.has_slot() && c.rank() == best_rank && c.dispatch >= best_dispatch - BAND;
-    let mut band_size = cands.iter().filter(|c| in_band(c)).count();
-    let mut applied_cap = None;
-    if let Some(cap) = cap {
-        let under = cands.iter().filter(|c| in_band(c) && c.bound < cap).count();
-        if under > 0 {
-            band_size = under;
-            applied_cap = Some(cap);
+    let (mut band_size, mut under) = (0, 0);
+    for c in cands.iter().filter(|c| in_band(c)) {
+        band_size += 1;
+        if cap.is_some_and(|cap| c.bound < cap) {
+            under += 1;
         }
+    }
+    let applied_cap = cap.filter(|_| under > 0);
+    if applied_cap.is_some() {
+        band_size = under;
     }
     let member = |c: &Candidate| in_band(c) && applied_cap.is_none_or(|cap| c.bound < cap);
     let first = rng(band_size);
@@ -136,6 +142,7 @@ pub fn choose(
         first
     };
     let (mut a, mut b) = (usize::MAX, usize::MAX);
+    let last = first.max(second);
     for (seen, (i, _)) in cands
         .iter()
         .enumerate()
@@ -147,6 +154,9 @@ pub fn choose(
         }
         if seen == second {
             b = i;
+        }
+        if seen == last {
+            break;
         }
     }
     let index = if better(&cands[a], &cands[b], rng) {
@@ -165,7 +175,7 @@ pub fn choose(
 }
 
 /// Whether `x` beats `y`: lower load, then fewer in flight, then the higher score, then a coin.
-fn better(x: &Candidate, y: &Candidate, rng: &mut dyn FnMut(usize) -> usize) -> bool {
+pub fn better(x: &Candidate, y: &Candidate, rng: &mut dyn FnMut(usize) -> usize) -> bool {
     if x.id == y.id {
         return true;
     }

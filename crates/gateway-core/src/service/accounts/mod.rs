@@ -51,7 +51,28 @@ pub struct AccountUpdate {
     pub proxy_url: Option<String>,
     pub note: Option<String>,
     pub scheduler_priority: Option<i64>,
+    /// `null` goes back to the plan weight; absent keeps the stored value.
+    #[serde(default, deserialize_with = "present")]
+    pub score_bias_override: Option<Option<i64>>,
+    /// `null` goes back to the global `max_concurrency`; absent keeps the stored value.
+    #[serde(default, deserialize_with = "present")]
+    pub base_concurrency_override: Option<Option<i64>>,
 }
+
+/// A field that is present, even as `null`, is `Some`: `null` then means "clear".
+fn present<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(de).map(Some)
+}
+
+/// The dispatch score's plan weight is 0 or 50: a bias outside this range would swamp the
+/// health score it is added to.
+const SCORE_BIAS_RANGE: std::ops::RangeInclusive<i64> = -100..=200;
+/// 0 = unlimited, like the global setting.
+const BASE_CONCURRENCY_RANGE: std::ops::RangeInclusive<i64> = 0..=1_000;
 
 pub async fn list(
     state: &AppState,
@@ -97,6 +118,20 @@ pub async fn update(
             ));
         }
     }
+    if let Some(Some(b)) = update.score_bias_override {
+        if !SCORE_BIAS_RANGE.contains(&b) {
+            return Err(AccountError::Invalid(
+                "score_bias_override must be between -100 and 200, or null".into(),
+            ));
+        }
+    }
+    if let Some(Some(c)) = update.base_concurrency_override {
+        if !BASE_CONCURRENCY_RANGE.contains(&c) {
+            return Err(AccountError::Invalid(
+                "base_concurrency_override must be between 0 (unlimited) and 1000, or null".into(),
+            ));
+        }
+    }
     let proxy_url = match update.proxy_url.as_deref().map(str::trim) {
         None => None,
         Some("") => Some(None),
@@ -111,6 +146,8 @@ pub async fn update(
             .note
             .map(|n| Some(n).filter(|n| !n.trim().is_empty())),
         scheduler_priority: update.scheduler_priority,
+        score_bias_override: update.score_bias_override,
+        base_concurrency_override: update.base_concurrency_override,
         now: now_ms(),
         ..AccountPatch::default()
     };

@@ -43,6 +43,10 @@ pub struct AccountView {
     pub proxy_url: Option<String>,
     pub note: Option<String>,
     pub scheduler_priority: i64,
+    /// Replaces the plan weight in the dispatch score; `null` = by plan.
+    pub score_bias_override: Option<i64>,
+    /// This account's base concurrency instead of the global one; `null` = global.
+    pub base_concurrency_override: Option<i64>,
     pub in_flight: u32,
     /// The latest 5h / 7d (and short) quota windows from rate-limit headers and probes.
     pub quota: Vec<QuotaWindowView>,
@@ -53,7 +57,7 @@ pub struct AccountView {
 impl AccountView {
     pub fn build(state: &AppState, a: &Account) -> AccountView {
         let in_flight = state.pool().in_flight(a.id);
-        let limit = state.runtime_settings().max_concurrency;
+        let limit = crate::scheduler::base_concurrency(a, state.runtime_settings().max_concurrency);
         let (status, status_reason) = if a.deleted_at.is_some() {
             (AccountStatus::Deleted, None)
         } else if !a.enabled {
@@ -86,6 +90,8 @@ impl AccountView {
             proxy_url: a.proxy_url.as_deref().map(redact_proxy),
             note: a.note.clone(),
             scheduler_priority: a.scheduler_priority,
+            score_bias_override: a.score_bias_override,
+            base_concurrency_override: a.base_concurrency_override,
             in_flight,
             quota: state
                 .usage()

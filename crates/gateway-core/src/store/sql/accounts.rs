@@ -139,6 +139,12 @@ impl<DB: Dialect> AccountRepo for SqlStore<DB> {
         if let Some(priority) = patch.scheduler_priority {
             qb.push(", scheduler_priority = ").arg(priority);
         }
+        if let Some(bias) = patch.score_bias_override {
+            qb.push(", score_bias_override = ").arg(bias);
+        }
+        if let Some(base) = patch.base_concurrency_override {
+            qb.push(", base_concurrency_override = ").arg(base);
+        }
         if let Some(state) = patch.state {
             qb.push(", state = ").arg(state.as_str());
         }

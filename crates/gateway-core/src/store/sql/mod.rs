@@ -8,6 +8,7 @@
 
 mod accounts;
 mod api_keys;
+mod cooldowns;
 mod driver;
 mod quota;
 mod rollups;
