@@ -25,17 +25,22 @@ pub async fn state_with(tweak: impl FnOnce(&mut Config)) -> (AppState, tempfile:
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::for_sqlite(dir.path().join("switchyard.db"));
     tweak(&mut config);
-    let store = gateway_core::store::open(&config.database).await.unwrap();
+    (state_on(config).await, dir)
+}
+
+/// A state on the SQLite database `config` names (a second process on the same file, say),
+/// with a fresh in-process cache and secret store.
+pub async fn state_on(config: Config) -> AppState {
     assert!(matches!(config.database, DatabaseConfig::Sqlite { .. }));
-    let state = gateway_core::build_state_with(
+    let store = gateway_core::store::open(&config.database).await.unwrap();
+    gateway_core::build_state_with(
         config,
         store,
         Arc::new(MemoryCache::new()),
         Arc::new(MemorySecretStore::new()),
     )
     .await
-    .unwrap();
-    (state, dir)
+    .unwrap()
 }
 
 /// Starts the gateway on 127.0.0.1:0.

@@ -69,7 +69,8 @@ impl Reason {
     }
 }
 
-const ALL_REASONS: [Reason; 11] = [
+/// Every reason, for parsing stored codes.
+pub const ALL_REASONS: [Reason; 11] = [
     Reason::UsageLimit,
     Reason::RateLimited,
     Reason::RateLimitedModel,

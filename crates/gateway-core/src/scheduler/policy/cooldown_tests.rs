@@ -391,19 +391,7 @@ fn recovery_clears_unauthorized_and_expiry_starts_probation() {
 
 #[test]
 fn every_reason_code_parses_back() {
-    for reason in [
-        Reason::UsageLimit,
-        Reason::RateLimited,
-        Reason::RateLimitedModel,
-        Reason::ModelUnsupported,
-        Reason::Unauthorized,
-        Reason::PaymentRequired,
-        Reason::Forbidden,
-        Reason::EgressBlocked,
-        Reason::WorkspaceCheck,
-        Reason::RefreshFailing,
-        Reason::Transport,
-    ] {
+    for reason in ALL_REASONS {
         assert_eq!(Reason::parse(reason.as_str()), Some(reason));
     }
     assert_eq!(Reason::parse("sleepy"), None);
