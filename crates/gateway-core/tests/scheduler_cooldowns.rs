@@ -16,26 +16,6 @@ use mock_upstream::{FaultKind, FaultRule};
 use scheduler_support::{Env, SECRET};
 use serde_json::Value;
 
-/// The gateway's id of a mock account.
-fn gateway_id(env: &Env, mock_id: &str) -> i64 {
-    let board = env.gw.state.pool().board(&env.gw.state);
-    let row = serde_json::to_value(&board).unwrap();
-    env.row(&row, mock_id)["account_id"].as_i64().unwrap()
-}
-
-/// Pins traffic to one mock account, so the account under test serves the first attempt of
-/// every request (the others take over when it fails). Without a pin, selection may well
-/// never draw it: accounts that served gain a success-streak bonus and leave it out of band.
-async fn pin(env: &Env, mock_id: &str) {
-    let id = gateway_id(env, mock_id);
-    env.gw
-        .state
-        .pool()
-        .set_pin(&env.gw.state, Some(id))
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quota_cooldown_is_stored_and_back_after_a_restart() {
     let env = Env::start(3, &[]).await;
@@ -46,7 +26,7 @@ async fn a_quota_cooldown_is_stored_and_back_after_a_restart() {
         })
         .for_account(&cooled),
     );
-    pin(&env, &cooled).await;
+    env.pin(Some(&cooled)).await;
     assert_eq!(
         env.chat("r", None).await.0,
         200,
@@ -56,7 +36,7 @@ async fn a_quota_cooldown_is_stored_and_back_after_a_restart() {
     let row = env.row(&board, &cooled);
     assert_eq!(row["cooldown"]["reason"], "usage_limit", "{row}");
     let until = row["cooldown"]["until"].as_i64().unwrap();
-    let id = gateway_id(&env, &cooled);
+    let id = env.gateway_id(&cooled);
 
     let store = Arc::clone(env.gw.state.store());
     let mut stored = Vec::new();
@@ -104,7 +84,7 @@ async fn a_deactivated_workspace_fails_over_and_cools_the_account_for_a_check() 
     let off = env.seeded[0].account_id.clone();
     env.mock
         .inject_fault(FaultRule::always(FaultKind::DeactivatedWorkspace).for_account(&off));
-    pin(&env, &off).await;
+    env.pin(Some(&off)).await;
     for i in 0..3 {
         let (status, _, body) = env.chat(&format!("r{i}"), None).await;
         assert_eq!(status, 200, "{body}");
@@ -127,7 +107,7 @@ async fn a_probe_below_the_limit_clears_a_quota_cooldown() {
         })
         .for_account(&cooled),
     );
-    pin(&env, &cooled).await;
+    env.pin(Some(&cooled)).await;
     for i in 0..3 {
         assert_eq!(env.chat(&format!("r{i}"), None).await.0, 200);
     }
@@ -138,7 +118,7 @@ async fn a_probe_below_the_limit_clears_a_quota_cooldown() {
     );
     // The upstream's own usage endpoint now says the account has quota left.
     env.mock.clear_faults(None);
-    let id = gateway_id(&env, &cooled);
+    let id = env.gateway_id(&cooled);
     let r = env
         .http
         .post(format!(

@@ -17,8 +17,8 @@ use scheduler_support::{now_secs, Env};
 async fn a_third_of_the_pool_failing_before_the_first_byte_costs_no_request() {
     let env = Env::start(15, &[]).await;
     let ids: Vec<String> = env.seeded.iter().map(|s| s.account_id.clone()).collect();
-    // Long enough that the quota cooldown is still running when the load ends, even on a
-    // loaded machine; the burst below waits for it.
+    // Long enough that the quota cooldown is still running at the first board check, even
+    // on a loaded machine; the burst at the end waits for it.
     let quota_reset = std::time::Instant::now() + Duration::from_secs(12);
     let faults = [
         FaultKind::UsageLimitReached {
@@ -34,6 +34,19 @@ async fn a_third_of_the_pool_failing_before_the_first_byte_costs_no_request() {
             .inject_fault(FaultRule::always(fault.clone()).for_account(id));
     }
     let failing = &ids[..5];
+    // Each failing account first meets its fault once (pinned, so selection cannot leave it
+    // out), and the request still succeeds elsewhere.
+    for id in failing {
+        env.pin(Some(id)).await;
+        let (status, _, body) = env.chat(&format!("pinned to {id}"), None).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    env.pin(None).await;
+    let board = env.board().await;
+    assert_eq!(
+        env.row(&board, &failing[0])["cooldown"]["reason"],
+        "usage_limit"
+    );
     let mut set = tokio::task::JoinSet::new();
     let env = std::sync::Arc::new(env);
     for worker in 0..8 {
@@ -49,10 +62,6 @@ async fn a_third_of_the_pool_failing_before_the_first_byte_costs_no_request() {
         done.unwrap();
     }
     let board = env.board().await;
-    assert_eq!(
-        env.row(&board, &failing[0])["cooldown"]["reason"],
-        "usage_limit"
-    );
     let unauthorized = env.row(&board, &failing[4]);
     assert_eq!(unauthorized["cooldown"]["reason"], "unauthorized");
     assert_eq!(unauthorized["tier"], "banned");

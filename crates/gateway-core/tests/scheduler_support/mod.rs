@@ -113,6 +113,26 @@ impl Env {
         rows.iter().find(|r| r["account_id"] == id).unwrap()
     }
 
+    /// The gateway's id of a mock account.
+    pub fn gateway_id(&self, mock_id: &str) -> i64 {
+        let board = serde_json::to_value(self.gw.state.pool().board(&self.gw.state)).unwrap();
+        self.row(&board, mock_id)["account_id"].as_i64().unwrap()
+    }
+
+    /// Pins traffic to one mock account (`None`: back to automatic), so that account serves
+    /// the first attempt of every request and the others take over when it fails. Tests that
+    /// need a given account to meet its fault pin it: selection alone may never draw it, as
+    /// accounts that served gain a success-streak bonus and leave it out of the band.
+    pub async fn pin(&self, mock_id: Option<&str>) {
+        let id = mock_id.map(|m| self.gateway_id(m));
+        self.gw
+            .state
+            .pool()
+            .set_pin(&self.gw.state, id)
+            .await
+            .unwrap();
+    }
+
     pub fn served(&self, mock_id: &str) -> u64 {
         self.mock
             .counters(mock_id)
