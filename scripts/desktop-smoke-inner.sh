@@ -21,12 +21,41 @@ oauth=$(echo "$ready" | field oauth_token_url)
 control=$(echo "$ready" | field control_url)
 refresh=$(head -n 1 "$SMOKE_DIR/mock.out" | field refresh_token)
 
+# SWITCHYARD_CLOSE_WINDOW_AFTER_SECS: the dashboard process closes its own window that long after
+# it started, as a user would (there is no window manager here to click on); checked below.
+close_after=${SMOKE_CLOSE_AFTER:-30}
 CODEX_PORT=$port SWITCHYARD_DATA_DIR="$SMOKE_DIR/data" ADMIN_SECRET=$admin \
   CODEX_UPSTREAM_BASE_URL="$upstream" CODEX_OAUTH_TOKEN_URL="$oauth" \
-  SWITCHYARD_SELFTEST=1 "$SMOKE_APP" > "$SMOKE_LOG" 2>&1 &
+  SWITCHYARD_SELFTEST=1 SWITCHYARD_CLOSE_WINDOW_AFTER_SECS=$close_after "$SMOKE_APP" > "$SMOKE_LOG" 2>&1 &
 app_pid=$!
 cleanup() { kill "$app_pid" "$mock_pid" 2>/dev/null; wait "$app_pid" "$mock_pid" 2>/dev/null; }
 trap cleanup EXIT
+
+# A second launch, as from the desktop menu: the single-instance plugin hands it to the tray app.
+launch_again() {
+  CODEX_PORT=$port SWITCHYARD_DATA_DIR="$SMOKE_DIR/data" timeout 20 "$SMOKE_APP" >> "$SMOKE_DIR/second.log" 2>&1
+}
+# The tray's child running `switchyard --dashboard` (empty when there is none).
+dashboard_pid() {
+  local p
+  for p in $(pgrep -P "$app_pid"); do
+    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- '--dashboard' && { echo "$p"; return; }
+  done
+}
+wait_dashboard() {
+  local p
+  for _ in $(seq 1 150); do p=$(dashboard_pid); [ -n "$p" ] && { echo "$p"; return; }; sleep 0.1; done
+}
+# Resident kB of a library's executable mapping in a process (its code that has run there).
+code_kb() {
+  awk -v lib="$2" '$2 ~ /x/ && $6 ~ lib { on = 1; next } /^[0-9a-f]+-[0-9a-f]+ / { on = 0 }
+    on && /^Rss:/ { kb += $2 } END { print kb + 0 }' "/proc/$1/smaps" 2>/dev/null || echo 0
+}
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+window_shown() {
+  for _ in $(seq 1 100); do xwininfo -root -tree | grep -q '"Switchyard": (' && return 0; sleep 0.1; done
+  return 1
+}
 
 up=0
 for _ in $(seq 1 300); do
@@ -44,7 +73,14 @@ done
 grep -q "secret store ok kind=keyring" "$SMOKE_LOG" && pass "tokens in the OS keyring" \
   || fail "secret store is not the keyring"
 
-if xwininfo -root -tree | grep -q '"Switchyard"'; then pass "dashboard window shown"; else fail "no Switchyard window"; fi
+dash=$(wait_dashboard)
+webkit_under_dash=$(for p in $(descendants "${dash:-0}"); do cat "/proc/$p/comm"; done 2>/dev/null | grep -c WebKit)
+if [ -n "$dash" ] && [ "$webkit_under_dash" -ge 1 ]; then
+  pass "dashboard runs in its own process (pid $dash, $webkit_under_dash WebKit processes under it)"
+else
+  fail "no dashboard process with WebKit under it (pid '${dash}')"
+fi
+if window_shown; then pass "dashboard window shown"; else fail "no Switchyard window"; fi
 sleep "${SMOKE_SETTLE:-6}"
 import -window root "$SMOKE_SHOT" && pass "screenshot saved to $SMOKE_SHOT" || fail "screenshot"
 
@@ -69,6 +105,56 @@ elif [ "$code" = 200 ] && grep -q "response.completed" "$SMOKE_DIR/codex.out" \
 else
   fail "Codex-CLI request: HTTP $code $(head -c 300 "$SMOKE_DIR/codex.out")"
 fi
+
+# Tauri links WebKit into the binary, so the tray process maps libwebkit2gtk; what matters is that
+# WebKit never runs there: its code stays paged out (a few hundred kB, from the loader) while the
+# dashboard process has megabytes of it resident, and no WebKit process hangs off the tray.
+tray_code=$(code_kb "$app_pid" libwebkit2gtk); dash_code=$(code_kb "${dash:-0}" libwebkit2gtk)
+webkit_under_tray=$(for p in $(pgrep -P "$app_pid"); do cat "/proc/$p/comm"; done 2>/dev/null | grep -c WebKit)
+if [ "$tray_code" -lt 2048 ] && [ "$dash_code" -gt 8192 ] && [ "$webkit_under_tray" = 0 ]; then
+  pass "WebKit runs only in the dashboard process (libwebkit2gtk code resident: tray ${tray_code} kB, dashboard ${dash_code} kB)"
+else
+  fail "WebKit in the tray process: libwebkit2gtk code tray ${tray_code} kB, dashboard ${dash_code} kB, WebKit children of the tray ${webkit_under_tray}"
+fi
+
+launch_again
+sleep 2
+now=$(dashboard_pid)
+count=$(for p in $(pgrep -P "$app_pid"); do tr '\0' ' ' < "/proc/$p/cmdline"; echo; done | grep -c -- '--dashboard')
+if [ -n "$dash" ] && [ "$now" = "$dash" ] && [ "$count" = 1 ] && grep -q "dashboard already open" "$SMOKE_LOG"; then
+  pass "a second launch focuses the open dashboard (still one dashboard process, pid $now)"
+else
+  fail "a second launch: dashboard pid '$dash' -> '$now', $count dashboard processes"
+fi
+
+# The dashboard process closes its window itself (SWITCHYARD_CLOSE_WINDOW_AFTER_SECS).
+gone=0
+for _ in $(seq 1 $(( (close_after + 30) * 10 ))); do
+  [ -n "$dash" ] && [ ! -e "/proc/$dash" ] && { gone=1; break; }
+  sleep 0.1
+done
+sleep 1
+left=$(descendants "$app_pid" | wc -l)
+if [ "$gone" = 1 ] && [ "$left" = 0 ] && ! xwininfo -root -tree | grep -q '"Switchyard": (' \
+  && curl -sf "http://127.0.0.1:$port/health" >/dev/null \
+  && grep -q '"main"' "$HOME/.config/dev.switchyard.app/.window-state.json" 2>/dev/null; then
+  pass "closing the window ends the dashboard process and WebKit (window size and position saved); the tray keeps serving"
+else
+  fail "after closing: dashboard gone=$gone, $left processes left under the tray, $(xwininfo -root -tree | grep -c '"Switchyard": (') windows"
+fi
+
+launch_again
+again=$(wait_dashboard)
+if [ -n "$again" ] && [ "$again" != "$dash" ] && window_shown; then
+  pass "a launch after closing opens a new dashboard process (pid $again)"
+else
+  fail "no new dashboard after a second launch (pid '${again}')"
+fi
+
+kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null
+ended=0
+for _ in $(seq 1 100); do [ -n "$again" ] && [ ! -e "/proc/$again" ] && { ended=1; break; }; sleep 0.1; done
+if [ "$ended" = 1 ]; then pass "the dashboard ends when the tray app goes away"; else fail "the dashboard outlived the tray app"; fi
 
 if [ "$failed" -gt 0 ]; then
   echo "--- app log ---"

@@ -25,7 +25,6 @@ pub enum Action {
     Connect(Client),
     Restore(Client),
     ToggleAutostart,
-    ToggleLightweight,
     CheckUpdates,
     Quit,
 }
@@ -46,7 +45,6 @@ impl Action {
             Action::Restore(Client::Codex) => "restore.codex".into(),
             Action::Restore(Client::Claude) => "restore.claude".into(),
             Action::ToggleAutostart => "autostart".into(),
-            Action::ToggleLightweight => "lightweight".into(),
             Action::CheckUpdates => "updates".into(),
             Action::Quit => "quit".into(),
         }
@@ -65,7 +63,6 @@ impl Action {
             Action::Restore(Client::Codex),
             Action::Restore(Client::Claude),
             Action::ToggleAutostart,
-            Action::ToggleLightweight,
             Action::CheckUpdates,
             Action::Quit,
         ];

@@ -1,14 +1,21 @@
 //! The Switchyard desktop app: a tray app hosting the gateway on 127.0.0.1 with the dashboard
-//! in a native window. `run` wires the plugins (single instance first, then window state,
-//! autostart, updater, clipboard, dialog, notification), builds the tray and hands over to
-//! `bootstrap`, which picks the token custody, starts the gateway and opens the window.
+//! in a native window. One binary, two processes: `run` starts the tray process (single
+//! instance first, then autostart, updater, clipboard, dialog, notification; the tray; then
+//! `bootstrap`, which picks the token custody and starts the gateway), or, with `--dashboard`,
+//! the short-lived dashboard process that owns the window and all of WebKit
+//! (`dashboard_app.rs`, started by `dashboard_process.rs`).
 
 pub mod actions;
 pub mod client_setup;
 pub mod commands;
 pub mod custody;
+pub mod dashboard_app;
+pub mod dashboard_process;
+#[cfg(test)]
+mod dashboard_tests;
 pub mod gateway_host;
 pub mod keyring_store;
+pub mod link;
 #[cfg(test)]
 mod mock_tests;
 pub mod pool;
@@ -22,10 +29,9 @@ pub mod watch;
 pub mod window;
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime};
+use tauri::{AppHandle, Builder, Context, Manager, RunEvent, Wry};
 use tauri_plugin_autostart::ManagerExt as _;
 
 use crate::gateway_host::{GatewayHost, HostConfig};
@@ -60,27 +66,6 @@ impl Shell {
     pub fn update_source(&self) -> updates::UpdateSource {
         updates::UpdateSource::from_env_or(&self.prefs())
     }
-
-    pub fn set_lightweight(&self, on: bool) {
-        self.update_prefs(|p| p.lightweight_mode = Some(on));
-    }
-}
-
-/// Commands and window handling, shared by the real app and the mock-runtime tests.
-pub fn configure<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder
-        .invoke_handler(tauri::generate_handler![
-            commands::gateway_info,
-            commands::open_data_dir,
-            commands::restart_gateway,
-            commands::set_autostart,
-            commands::preview_client_setup,
-            commands::apply_client_setup,
-            commands::restore_client_setup,
-            commands::check_update,
-            commands::quit,
-        ])
-        .on_window_event(window::on_event)
 }
 
 /// Worker threads of the async runtime hosting the gateway and the shell's tasks. One local
@@ -90,17 +75,34 @@ const RUNTIME_WORKERS: usize = 2;
 /// Cap on `spawn_blocking` threads (keyring calls, file I/O); tokio's default is 512.
 const RUNTIME_BLOCKING_THREADS: usize = 8;
 
-pub fn run() {
-    init_tracing();
-    // Must exist before any plugin touches `tauri::async_runtime`; `app.run` never returns,
-    // so the runtime lives as long as the process.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(RUNTIME_WORKERS)
-        .max_blocking_threads(RUNTIME_BLOCKING_THREADS)
+/// The async runtime behind `tauri::async_runtime`. It must be set before any plugin touches
+/// that; `app.run` never returns, so the runtime lives as long as the process.
+pub(crate) fn async_runtime(
+    workers: usize,
+    blocking_threads: usize,
+) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .max_blocking_threads(blocking_threads)
         .thread_keep_alive(std::time::Duration::from_secs(5))
         .enable_all()
         .build()
-    {
+}
+
+/// The tray process, or the dashboard process with `--dashboard`. Both come from the one
+/// embedded context (the dashboard's assets are compiled in once).
+pub fn run() {
+    let dashboard = std::env::args_os().any(|a| a == link::DASHBOARD_FLAG);
+    init_tracing(dashboard);
+    let context = tauri::generate_context!();
+    if dashboard {
+        std::process::exit(dashboard_app::run(context));
+    }
+    run_tray(context);
+}
+
+fn run_tray(context: Context<Wry>) {
+    let runtime = match async_runtime(RUNTIME_WORKERS, RUNTIME_BLOCKING_THREADS) {
         Ok(runtime) => runtime,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the async runtime");
@@ -109,14 +111,17 @@ pub fn run() {
         }
     };
     tauri::async_runtime::set(runtime.handle().clone());
-    let builder = Builder::default()
-        // Must be the first plugin: a second launch only focuses the running instance.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Err(e) = window::open(app) {
-                tracing::warn!(error = %e, "cannot show the window for a second launch");
+    let app = Builder::default()
+        // Must be the first plugin: a second launch only opens (or focuses) the dashboard of
+        // the running instance. The dashboard process never registers it.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            if args.iter().any(|a| a == "--minimized") {
+                return;
+            }
+            if let Err(e) = dashboard_process::open(app) {
+                tracing::warn!(error = %e, "cannot open the dashboard for a second launch");
             }
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--minimized"]),
@@ -124,16 +129,15 @@ pub fn run() {
         .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_notification::init());
-    let app = configure(builder)
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             setup(app.handle())?;
             Ok(())
         })
-        .build(tauri::generate_context!());
+        .build(context);
     match app {
         Ok(app) => app.run(|_app, event| {
-            // Closing (or freeing) the last window must not end a tray app; only Quit does.
+            // The tray process has no windows, but a tray app ends only through Quit.
             if let RunEvent::ExitRequested {
                 code: None, api, ..
             } = event
@@ -157,18 +161,21 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(dir = %data_dir.display(), "data directory");
     let lang = tray_texts::Lang::pick(prefs.language.as_deref());
     let texts = tray_texts::texts(lang);
-    app.manage(window::Lightweight(AtomicBool::new(prefs.lightweight())));
-    app.manage(window::PluginsRegistered);
+    app.manage(dashboard_process::Dashboard::this_binary()?);
     app.manage(watch::Kick::default());
     let autostart_on = app.autolaunch().is_enabled().unwrap_or(false);
-    let tray = tray::build(app, texts, autostart_on, prefs.lightweight())?;
+    let tray = tray::build(app, texts, autostart_on)?;
     app.manage(tray);
     app.manage(Shell::new(data_dir, prefs));
     watch::spawn(app.clone(), texts);
     let handle = app.clone();
     tauri::async_runtime::spawn(async move { bootstrap(handle).await });
+    // The dashboard process starts alongside the gateway; its page waits for the gateway in
+    // `gateway_info`.
     if !std::env::args().any(|a| a == "--minimized") {
-        window::open(app)?;
+        if let Err(e) = dashboard_process::open(app) {
+            ui::notify(app, "Switchyard", &e);
+        }
     }
     Ok(())
 }
@@ -218,7 +225,6 @@ async fn bootstrap(app: AppHandle) {
     if std::env::var("SWITCHYARD_SELFTEST").as_deref() == Ok("1") {
         selftest::run(&app).await;
     }
-    selftest::close_window_later(&app);
 }
 
 async fn start_with_port_choice(app: &AppHandle, host: &GatewayHost) -> Result<u16, String> {
@@ -251,11 +257,16 @@ pub(crate) fn on_menu_event(app: &AppHandle, id: &str) {
     });
 }
 
-fn init_tracing() {
+/// The dashboard process logs to stderr: its stdout is the link to the tray.
+fn init_tracing(dashboard: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHYARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = if dashboard {
+        builder.with_writer(std::io::stderr).try_init()
+    } else {
+        builder.try_init()
+    };
 }

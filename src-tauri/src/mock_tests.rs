@@ -1,6 +1,7 @@
-//! Mock-runtime tests (tauri `test` feature, no display, no D-Bus): the dashboard's
-//! `gateway_info` command over IPC, and tray actions driven through the same handler the tray
-//! menu calls, checked against the real in-process gateway and mock-upstream.
+//! Mock-runtime tests (tauri `test` feature, no display, no D-Bus): tray actions driven through
+//! the same handler the tray menu calls, checked against the real in-process gateway and
+//! mock-upstream. The dashboard's side (commands over the link, the dashboard process) is in
+//! `dashboard_tests.rs`.
 
 use std::sync::Arc;
 
@@ -13,17 +14,15 @@ use tauri::{App, Manager};
 use crate::actions::{self, Outcome};
 use crate::gateway_host::{GatewayHost, HostConfig};
 
-const TOKEN: &str = "mock-admin-token-0123456789";
+pub(crate) const TOKEN: &str = "mock-admin-token-0123456789";
 
-fn app_with(host: Arc<GatewayHost>) -> App<MockRuntime> {
-    let app = crate::configure(mock_builder())
-        .build(mock_context(noop_assets()))
-        .unwrap();
+pub(crate) fn app_with(host: Arc<GatewayHost>) -> App<MockRuntime> {
+    let app = mock_builder().build(mock_context(noop_assets())).unwrap();
     app.manage(host);
     app
 }
 
-fn host(dir: &std::path::Path, mock: Option<&MockUpstream>) -> Arc<GatewayHost> {
+pub(crate) fn host(dir: &std::path::Path, mock: Option<&MockUpstream>) -> Arc<GatewayHost> {
     Arc::new(GatewayHost::new(
         HostConfig {
             data_dir: dir.to_path_buf(),
@@ -34,55 +33,6 @@ fn host(dir: &std::path::Path, mock: Option<&MockUpstream>) -> Arc<GatewayHost> 
         SecretString::new(TOKEN),
         Arc::new(MemorySecretStore::new()),
     ))
-}
-
-fn invoke(
-    window: &tauri::WebviewWindow<MockRuntime>,
-    cmd: &str,
-    body: serde_json::Value,
-) -> Result<serde_json::Value, serde_json::Value> {
-    tauri::test::get_ipc_response(
-        window,
-        tauri::webview::InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(body),
-            headers: Default::default(),
-            invoke_key: tauri::test::INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|r| r.deserialize::<serde_json::Value>().unwrap())
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn gateway_info_hands_the_dashboard_the_base_url_and_admin_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let host = host(dir.path(), None);
-    let port = host.start().await.unwrap();
-    let app = app_with(host.clone());
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let info = invoke(&window, "gateway_info", serde_json::json!({})).unwrap();
-    assert_eq!(info["base_url"], format!("http://127.0.0.1:{port}"));
-    assert_eq!(
-        info["openai_base_url"],
-        format!("http://127.0.0.1:{port}/v1")
-    );
-    assert_eq!(info["token"], TOKEN);
-    assert_eq!(info["running"], true);
-    assert_eq!(info["secret_store"], "memory");
-    // The dashboard can use what it was given against the admin API.
-    let ping = reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{port}/api/admin/ping"))
-        .bearer_auth(info["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert!(ping.status().is_success());
-    host.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

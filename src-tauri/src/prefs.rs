@@ -1,7 +1,8 @@
 //! The desktop's own preferences (`desktop.json` in the app data dir) and where that dir is.
 //! Gateway business settings stay in the gateway's database; this file only holds what the
-//! shell decides: the chosen port, lightweight mode, the weaker-secret-store consent, the
-//! tray language and the update endpoint.
+//! shell decides: the chosen port, the weaker-secret-store consent, the tray language and the
+//! update endpoint. (Files from before the dashboard had its own process may still carry
+//! `lightweight_mode`; unknown keys are ignored.)
 
 use std::path::{Path, PathBuf};
 
@@ -16,8 +17,6 @@ const FILE: &str = "desktop.json";
 pub struct Prefs {
     /// Saved when the user picked another port because the default one was taken.
     pub port: Option<u16>,
-    /// Destroy the WebView while the window is hidden (saves ~150 MB), re-create it on open.
-    pub lightweight_mode: Option<bool>,
     /// The user agreed to keep tokens in an encrypted file because no OS keyring works here.
     pub encrypted_file_consent: bool,
     /// `en` or `zh`; unset follows the system locale.
@@ -29,10 +28,6 @@ pub struct Prefs {
 }
 
 impl Prefs {
-    pub fn lightweight(&self) -> bool {
-        self.lightweight_mode.unwrap_or(true)
-    }
-
     /// Reads `desktop.json`; a missing or unreadable file gives the defaults (and a warning,
     /// so a hand-edit gone wrong is visible in the log rather than silently reset).
     pub fn load(data_dir: &Path) -> Prefs {
@@ -93,6 +88,12 @@ mod tests {
         assert_eq!(Prefs::load(dir.path()), prefs);
         std::fs::write(dir.path().join(FILE), b"{not json").unwrap();
         assert_eq!(Prefs::load(dir.path()), Prefs::default());
-        assert!(Prefs::default().lightweight());
+        // A file written before the dashboard moved to its own process still loads.
+        std::fs::write(
+            dir.path().join(FILE),
+            br#"{"port":8711,"lightweight_mode":false}"#,
+        )
+        .unwrap();
+        assert_eq!(Prefs::load(dir.path()).port, Some(8711));
     }
 }

@@ -73,9 +73,10 @@ pub async fn run(app: &AppHandle) {
     tracing::info!("selftest: done, {failed} failed");
 }
 
-/// `SWITCHYARD_CLOSE_WINDOW_AFTER_SECS=N` closes the dashboard window N seconds after start,
-/// as a user would (so lightweight mode frees the WebView): the memory benchmark's way to
-/// reach the idle-in-tray state without a window manager to click.
+/// `SWITCHYARD_CLOSE_WINDOW_AFTER_SECS=N` closes the dashboard window N seconds after the
+/// dashboard process started, as a user would (so that process ends): the memory benchmark's
+/// and the smoke test's way to close it without a window manager to click. Runs in the
+/// dashboard process, which inherits the variable from the tray.
 pub fn close_window_later(app: &AppHandle) {
     let Some(secs) = std::env::var("SWITCHYARD_CLOSE_WINDOW_AFTER_SECS")
         .ok()

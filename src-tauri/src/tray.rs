@@ -26,7 +26,6 @@ pub struct Tray {
     pin_menu: Submenu<Wry>,
     pause_menu: Submenu<Wry>,
     pub autostart: CheckMenuItem<Wry>,
-    pub lightweight: CheckMenuItem<Wry>,
     shown: Mutex<Shown>,
 }
 
@@ -42,12 +41,11 @@ fn item(app: &AppHandle, action: Action, text: &str) -> tauri::Result<MenuItem<W
     MenuItem::with_id(app, action.id(), text, true, None::<&str>)
 }
 
-/// Builds the tray and its menu; `autostart_on`/`lightweight_on` seed the check marks.
+/// Builds the tray and its menu; `autostart_on` seeds the check mark.
 pub fn build(
     app: &AppHandle,
     texts: &'static TrayTexts,
     autostart_on: bool,
-    lightweight_on: bool,
 ) -> tauri::Result<Tray> {
     let sep = || PredefinedMenuItem::separator(app);
     let status = MenuItem::with_id(app, "status", texts.stopped, false, None::<&str>)?;
@@ -84,14 +82,6 @@ pub fn build(
         autostart_on,
         None::<&str>,
     )?;
-    let lightweight = CheckMenuItem::with_id(
-        app,
-        Action::ToggleLightweight.id(),
-        texts.lightweight,
-        true,
-        lightweight_on,
-        None::<&str>,
-    )?;
     let entries: &[&dyn IsMenuItem<Wry>] = &[
         &status,
         &sep()?,
@@ -105,7 +95,6 @@ pub fn build(
         &connect,
         &sep()?,
         &autostart,
-        &lightweight,
         &item(app, Action::CheckUpdates, texts.check_updates)?,
         &sep()?,
         &item(app, Action::Quit, texts.quit)?,
@@ -128,7 +117,6 @@ pub fn build(
         pin_menu,
         pause_menu,
         autostart,
-        lightweight,
         shown: Mutex::new(Shown::default()),
     })
 }

@@ -1,6 +1,6 @@
 //! Carries out what a tray action needs a display for: the clipboard, dialogs (the client
-//! diff before writing, restore results), notifications, the autostart and lightweight toggles,
-//! update checks and quitting.
+//! diff before writing, restore results), notifications, opening the dashboard, the autostart
+//! toggle, update checks and quitting.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,7 +86,7 @@ pub async fn carry_out(app: &AppHandle, outcome: Outcome) {
 async fn ui_action(app: &AppHandle, action: Action) {
     match action {
         Action::OpenDashboard => {
-            if let Err(e) = crate::window::open(app) {
+            if let Err(e) = crate::dashboard_process::open(app) {
                 notify(
                     app,
                     "Switchyard",
@@ -97,7 +97,6 @@ async fn ui_action(app: &AppHandle, action: Action) {
         Action::Connect(client) => connect(app, client).await,
         Action::Restore(client) => restore(app, client),
         Action::ToggleAutostart => toggle_autostart(app),
-        Action::ToggleLightweight => toggle_lightweight(app),
         Action::CheckUpdates => check_updates(app).await,
         Action::Quit => quit(app).await,
         other => tracing::warn!(?other, "not a display action"),
@@ -192,17 +191,6 @@ fn toggle_autostart(app: &AppHandle) {
         }
         Err(e) => notify(app, "Switchyard", &format!("launch at login: {e}")),
     }
-}
-
-fn toggle_lightweight(app: &AppHandle) {
-    let (Some(tray), Some(shell)) = (
-        app.try_state::<crate::tray::Tray>(),
-        app.try_state::<crate::Shell>(),
-    ) else {
-        return;
-    };
-    let on = tray.lightweight.is_checked().unwrap_or(true);
-    shell.set_lightweight(on);
 }
 
 async fn check_updates(app: &AppHandle) {

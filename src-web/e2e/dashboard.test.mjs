@@ -167,7 +167,7 @@ describe('dashboard end to end', { timeout: 240_000 }, () => {
       return t.skip('the relay does not write the usage log yet');
     }
     assert.ok((await logs.locator('tbody tr').count()) >= 4, 'four requests in the usage log');
-    await page.getByTestId('chart-requests').locator('.recharts-surface').first().waitFor();
+    await page.getByTestId('chart-requests').locator('svg.chart-svg polyline').first().waitFor();
     await page.getByTestId('model-ranking').getByText('gpt-5').first().waitFor();
     await shot('08-usage');
     await logs.locator('tbody tr').first().click();
@@ -176,7 +176,9 @@ describe('dashboard end to end', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Close' }).first().click();
     await nav('Overview');
     await page.getByTestId('overview-cards').waitFor();
-    await page.getByTestId('chart-requests').locator('.recharts-surface').first().waitFor();
+    await page.getByTestId('chart-requests').locator('svg.chart-svg polyline').first().waitFor();
+    // The pool figures come from their own request, which may land after the chart data.
+    await page.getByTestId('overview-cards').getByText('3 / 3').waitFor();
     const cards = await page.getByTestId('overview-cards').textContent();
     assert.match(cards, /Available accounts\s*3 \/ 3/);
     await shot('10-overview');

@@ -1,3 +1,4 @@
+import { lazy } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { ApiError } from './api/client';
@@ -6,13 +7,17 @@ import { Loading } from './components/common/Loading';
 import { AuthProvider, useAuth } from './hooks/useAuth';
 import { LoginPage } from './pages/Login/LoginPage';
 import { BootstrapPage } from './pages/Login/BootstrapPage';
-import { OverviewPage } from './pages/Overview/OverviewPage';
-import { AccountsPage } from './pages/Accounts/AccountsPage';
-import { KeysPage } from './pages/Keys/KeysPage';
-import { UsagePage } from './pages/Usage/UsagePage';
-import { SchedulerPage } from './pages/Scheduler/SchedulerPage';
-import { SettingsPage } from './pages/Settings/SettingsPage';
-import { ConnectPage } from './pages/Connect/ConnectPage';
+
+// One chunk per page: the first page loads only its own code, the rest when first visited
+// (Layout shows a loading line meanwhile). The login pages stay in the main chunk because a
+// browser needs them before anything else.
+const OverviewPage = lazy(() => import('./pages/Overview/OverviewPage').then((m) => ({ default: m.OverviewPage })));
+const AccountsPage = lazy(() => import('./pages/Accounts/AccountsPage').then((m) => ({ default: m.AccountsPage })));
+const KeysPage = lazy(() => import('./pages/Keys/KeysPage').then((m) => ({ default: m.KeysPage })));
+const UsagePage = lazy(() => import('./pages/Usage/UsagePage').then((m) => ({ default: m.UsagePage })));
+const SchedulerPage = lazy(() => import('./pages/Scheduler/SchedulerPage').then((m) => ({ default: m.SchedulerPage })));
+const SettingsPage = lazy(() => import('./pages/Settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
+const ConnectPage = lazy(() => import('./pages/Connect/ConnectPage').then((m) => ({ default: m.ConnectPage })));
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({

@@ -1,11 +1,25 @@
+// Each Intl formatter is built once and reused: building one loads locale data, and
+// `toLocaleString` builds a new one on every call. In the desktop window (JavaScriptCore without
+// its JIT) a page of them cost megabytes of native memory until the next garbage collection.
+const numberFormats = new Map<number, Intl.NumberFormat>();
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+});
+
 export function fmtNumber(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return n.toLocaleString(undefined, { maximumFractionDigits: digits });
+  let format = numberFormats.get(digits);
+  if (!format) {
+    format = new Intl.NumberFormat(undefined, { maximumFractionDigits: digits });
+    numberFormats.set(digits, format);
+  }
+  return format.format(n);
 }
 
 export function fmtCompact(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+  return compact.format(n);
 }
 
 export function fmtPercent(n: number | null | undefined): string {
@@ -22,7 +36,7 @@ export function fmtMs(n: number | null | undefined): string {
 export function fmtTime(v: string | number | null | undefined): string {
   if (v === null || v === undefined || v === '') return '—';
   const d = new Date(typeof v === 'number' && v < 1e12 ? v * 1000 : v);
-  return Number.isNaN(d.getTime()) ? String(v) : d.toLocaleString();
+  return Number.isNaN(d.getTime()) ? String(v) : dateTime.format(d);
 }
 
 /** "in 2h 5m" / "3m ago" style, for reset times and cooldowns. */

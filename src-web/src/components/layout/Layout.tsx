@@ -1,7 +1,9 @@
+import { Suspense } from 'react';
 import { NavLink, Outlet } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../../hooks/useAuth';
 import { platform } from '../../platform';
+import { Loading } from '../common/Loading';
 import { LanguageSwitch } from './LanguageSwitch';
 
 export const NAV = [
@@ -38,7 +40,10 @@ export function Layout() {
         </div>
       </aside>
       <main className="content">
-        <Outlet />
+        {/* Pages load as separate chunks (App.tsx); the sidebar stays while one arrives. */}
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

@@ -40,6 +40,8 @@ describe('login', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     await waitFor(() => expect(screen.getByRole('link', { name: 'Accounts' })).toBeInTheDocument());
     expect(localStorage.getItem(SECRET_KEY)).toBe('right-secret');
+    // The first page arrives as its own chunk (App.tsx) inside the layout.
+    expect(await screen.findByRole('heading', { level: 1, name: 'Overview' })).toBeInTheDocument();
   });
 
   it('offers first-run setup when the server has no secret', async () => {

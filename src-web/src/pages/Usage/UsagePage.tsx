@@ -4,7 +4,9 @@ import { RANGES, type LogFilters, type Range, type UsageLog } from '../../api/us
 import { ErrorBanner } from '../../components/common/ErrorBanner';
 import { Loading } from '../../components/common/Loading';
 import { Pager } from '../../components/common/Pager';
-import { ModelRanking, RangePicker, UsageCharts } from '../../components/usage/Charts';
+import { UsageCharts } from '../../components/usage/Charts';
+import { ModelRanking } from '../../components/usage/ModelRanking';
+import { RangePicker } from '../../components/usage/RangePicker';
 import { LogDetail } from '../../components/usage/LogDetail';
 import { LogFiltersBar } from '../../components/usage/LogFiltersBar';
 import { LogsTable } from '../../components/usage/LogsTable';
