@@ -13,35 +13,14 @@ use gateway_core::scheduler::refresh::Refresher;
 use gateway_core::scheduler::settings::SchedulerSettings;
 use gateway_core::scheduler::trace::PickTrace;
 use gateway_core::scheduler::{PickRequest, Pool};
-use gateway_core::store::{Account, CredentialKind, CredentialState};
+use gateway_core::store::Account;
 use gateway_core::upstream::oauth::OAuthClient;
 
 fn account(id: i64) -> Account {
     Account {
-        id,
-        name: format!("acct-{id}"),
-        identity_key: format!("id-{id}"),
-        email: None,
-        chatgpt_account_id: None,
-        chatgpt_user_id: None,
         plan_type: Some(if id % 3 == 0 { "free" } else { "plus" }.into()),
-        kind: CredentialKind::RefreshToken,
-        credentials_sealed: String::new(),
-        credential_generation: 1,
-        access_expires_at: None,
-        last_refreshed_at: None,
-        state: CredentialState::Active,
-        state_reason: None,
-        enabled: true,
         paused: id % 50 == 0,
-        proxy_url: None,
-        note: None,
-        scheduler_priority: 0,
-        score_bias_override: None,
-        base_concurrency_override: None,
-        created_at: 0,
-        updated_at: 0,
-        deleted_at: None,
+        ..Account::unsaved(id)
     }
 }
 

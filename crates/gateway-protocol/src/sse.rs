@@ -2,6 +2,8 @@
 //! (inside `\r\n`, inside multi-byte UTF-8) and yields complete frames together with their
 //! original bytes, so native `/v1/responses` can forward upstream frames untouched.
 
+use std::borrow::Cow;
+
 use bytes::{Bytes, BytesMut};
 
 /// One dispatched SSE event.
@@ -67,8 +69,7 @@ impl SseDecoder {
             }
         }
         let terminator: &[u8] = if self.scanned < self.buf.len() {
-            let line = String::from_utf8_lossy(&self.buf[self.scanned..]).into_owned();
-            self.field(&line);
+            self.field(self.scanned, self.buf.len());
             b"\n\n"
         } else {
             match self.buf.last() {
@@ -88,7 +89,7 @@ impl SseDecoder {
     /// A lone trailing `\r` is ambiguous until more bytes arrive, unless `at_eof`.
     fn next_line(&self, at_eof: bool) -> Option<(usize, usize)> {
         let rest = &self.buf[self.scanned..];
-        let pos = rest.iter().position(|&b| b == b'\n' || b == b'\r')?;
+        let pos = memchr::memchr2(b'\n', b'\r', rest)?;
         let end = self.scanned + pos;
         if rest[pos] == b'\n' {
             return Some((end, end + 1));
@@ -110,27 +111,41 @@ impl SseDecoder {
             self.scanned = 0;
             return self.dispatch(raw);
         }
-        let line = String::from_utf8_lossy(&self.buf[start..line_end]).into_owned();
-        self.field(&line);
+        self.field(start, line_end);
         None
     }
 
-    fn field(&mut self, line: &str) {
+    /// Applies the line `buf[start..end]`, borrowed: only `event` and `data` values are
+    /// copied (lines are per-event work, so no `String` per line).
+    fn field(&mut self, start: usize, end: usize) {
+        let Self {
+            buf,
+            event,
+            data,
+            has_data,
+            ..
+        } = self;
+        // `from_utf8` validates a word at a time; the lossy path is for broken input only.
+        let bytes = &buf[start..end];
+        let line = match std::str::from_utf8(bytes) {
+            Ok(line) => Cow::Borrowed(line),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         if line.starts_with(':') {
             return;
         }
         let (name, value) = match line.split_once(':') {
             Some((n, v)) => (n, v.strip_prefix(' ').unwrap_or(v)),
-            None => (line, ""),
+            None => (&*line, ""),
         };
         match name {
-            "event" => self.event = Some(value.to_owned()),
+            "event" => *event = Some(value.to_owned()),
             "data" => {
-                if self.has_data {
-                    self.data.push('\n');
+                if *has_data {
+                    data.push('\n');
                 }
-                self.data.push_str(value);
-                self.has_data = true;
+                data.push_str(value);
+                *has_data = true;
             }
             _ => {}
         }

@@ -9,6 +9,12 @@ use clap::Parser;
 use gateway_core::config::Config;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than glibc malloc (docs/BENCHMARKS.md): allocation and free were about a
+/// fifth of the CPU per relayed request, and glibc's per-thread arenas kept the resident
+/// set at its soak peak. Only this binary: the library leaves the choice to its embedder.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "switchyard-server",

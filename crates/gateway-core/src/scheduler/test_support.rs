@@ -7,37 +7,18 @@ use super::policy::clock::ManualClock;
 use super::refresh::Refresher;
 use super::Pool;
 use crate::service::credentials::Credentials;
-use crate::store::{Account, CredentialKind, CredentialState};
+use crate::store::Account;
 use crate::upstream::oauth::OAuthClient;
 
 pub const T0: i64 = 1_700_000_000_000;
 
 pub fn account(id: i64, workspace: &str) -> Account {
     Account {
-        id,
-        name: format!("acct-{id}"),
         identity_key: format!("{workspace}:{id}"),
-        email: None,
         chatgpt_account_id: Some(workspace.to_owned()),
         chatgpt_user_id: Some(format!("user-{id}")),
         plan_type: Some("team".into()),
-        kind: CredentialKind::RefreshToken,
-        credentials_sealed: String::new(),
-        credential_generation: 1,
-        access_expires_at: None,
-        last_refreshed_at: None,
-        state: CredentialState::Active,
-        state_reason: None,
-        enabled: true,
-        paused: false,
-        proxy_url: None,
-        note: None,
-        scheduler_priority: 0,
-        score_bias_override: None,
-        base_concurrency_override: None,
-        created_at: 0,
-        updated_at: 0,
-        deleted_at: None,
+        ..Account::unsaved(id)
     }
 }
 

@@ -88,6 +88,39 @@ pub struct Account {
     pub deleted_at: Option<i64>,
 }
 
+impl Account {
+    /// An enabled, active refresh-token account that was never stored, named `acct-{id}`:
+    /// the starting point of hand-made pools (the scheduler's tests, the pick benchmark).
+    pub fn unsaved(id: i64) -> Self {
+        Account {
+            id,
+            name: format!("acct-{id}"),
+            identity_key: format!("id-{id}"),
+            email: None,
+            chatgpt_account_id: None,
+            chatgpt_user_id: None,
+            plan_type: None,
+            kind: CredentialKind::RefreshToken,
+            credentials_sealed: String::new(),
+            credential_generation: 1,
+            access_expires_at: None,
+            last_refreshed_at: None,
+            state: CredentialState::Active,
+            state_reason: None,
+            enabled: true,
+            paused: false,
+            proxy_url: None,
+            note: None,
+            scheduler_priority: 0,
+            score_bias_override: None,
+            base_concurrency_override: None,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAccount {
     pub name: String,

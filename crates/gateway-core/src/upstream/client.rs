@@ -83,6 +83,10 @@ pub struct ManifestReply {
 
 pub struct UpstreamClient {
     endpoints: UpstreamEndpoints,
+    /// `endpoints.responses()` and `.compact()` parsed once: reqwest would otherwise parse
+    /// the URL string (host, IDNA) on every request.
+    responses_url: reqwest::Url,
+    compact_url: reqwest::Url,
     clients: moka::sync::Cache<(i64, Option<String>), reqwest::Client>,
 }
 
@@ -93,8 +97,12 @@ impl UpstreamClient {
             .time_to_idle(CLIENT_IDLE)
             .time_to_live(CLIENT_MAX_AGE)
             .build();
+        let endpoints = UpstreamEndpoints::new(base_url)?;
+        let parse = |url: &str| reqwest::Url::parse(url).map_err(|_| EndpointError::Invalid);
         Ok(Self {
-            endpoints: UpstreamEndpoints::new(base_url)?,
+            responses_url: parse(endpoints.responses())?,
+            compact_url: parse(endpoints.compact())?,
+            endpoints,
             clients,
         })
     }
@@ -110,8 +118,7 @@ impl UpstreamClient {
         body: Bytes,
         call: &CallContext<'_>,
     ) -> Result<reqwest::Response, UpstreamError> {
-        let url = self.endpoints.responses().to_owned();
-        self.post(grant, &url, body, call, "text/event-stream")
+        self.post(grant, &self.responses_url, body, call, "text/event-stream")
             .await
     }
 
@@ -122,9 +129,8 @@ impl UpstreamClient {
         body: Bytes,
         call: &CallContext<'_>,
     ) -> Result<Bytes, UpstreamError> {
-        let url = self.endpoints.compact().to_owned();
         let resp = self
-            .post(grant, &url, body, call, "application/json")
+            .post(grant, &self.compact_url, body, call, "application/json")
             .await?;
         resp.bytes()
             .await
@@ -166,7 +172,7 @@ impl UpstreamClient {
     async fn post(
         &self,
         grant: &Grant,
-        url: &str,
+        url: &reqwest::Url,
         body: Bytes,
         call: &CallContext<'_>,
         accept: &'static str,
@@ -181,20 +187,21 @@ impl UpstreamClient {
             compat: call.compat,
             accept,
         };
-        let request = client
-            .post(url)
-            .headers(responses_headers(call.inbound, &ctx))
-            .body(body);
-        let resp = match tokio::time::timeout(RESPONSE_HEADER_TIMEOUT, request.send()).await {
-            Err(_) => return Err(UpstreamError::timeout()),
-            Ok(Err(e)) => {
-                if is_stale_connection(&e) {
-                    self.clients.invalidate(&key_of(grant));
+        // Built directly: `RequestBuilder::headers` would copy our map entry by entry.
+        let mut request = reqwest::Request::new(reqwest::Method::POST, url.clone());
+        *request.headers_mut() = responses_headers(call.inbound, &ctx);
+        *request.body_mut() = Some(body.into());
+        let resp =
+            match tokio::time::timeout(RESPONSE_HEADER_TIMEOUT, client.execute(request)).await {
+                Err(_) => return Err(UpstreamError::timeout()),
+                Ok(Err(e)) => {
+                    if is_stale_connection(&e) {
+                        self.clients.invalidate(&key_of(grant));
+                    }
+                    return Err(UpstreamError::transport(transport_message(&e)));
                 }
-                return Err(UpstreamError::transport(transport_message(&e)));
-            }
-            Ok(Ok(resp)) => resp,
-        };
+                Ok(Ok(resp)) => resp,
+            };
         if resp.status().is_success() {
             return Ok(resp);
         }

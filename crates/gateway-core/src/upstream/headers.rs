@@ -5,8 +5,25 @@
 use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
+/// The version floor as a literal, so the generated `User-Agent` can be a constant too.
+macro_rules! version_floor {
+    () => {
+        "0.169.0"
+    };
+}
+
 /// Our `Version` floor: the Codex CLI release current when this was written (upstream.md §2.1).
-pub const VERSION_FLOOR: &str = "0.169.0";
+pub const VERSION_FLOOR: &str = version_floor!();
+
+/// [`generated_user_agent`] of [`VERSION_FLOOR`], spelled out at compile time.
+const GENERATED_USER_AGENT: &str = concat!(
+    "codex-tui/",
+    version_floor!(),
+    " (Mac OS 15.5.0; arm64) xterm-256color (codex-tui; ",
+    version_floor!(),
+    ")"
+);
+const GENERATED_ORIGINATOR: &str = "codex-tui";
 
 /// UA prefixes of official Codex clients (codex2api's list, upstream.md §2.1).
 const OFFICIAL_UA_PREFIXES: &[&str] = &[
@@ -26,18 +43,30 @@ const OFFICIAL_UA_PREFIXES: &[&str] = &[
 const OFFICIAL_ORIGINATOR_PREFIXES: &[&str] = &["codex_", "codex-tui", "codex ", "opencode"];
 
 /// Client headers copied upstream when present (upstream.md §2 row 5).
-const PASS_THROUGH: &[&str] = &[
-    "x-codex-turn-state",
-    "x-codex-turn-metadata",
-    "x-client-request-id",
-    "x-codex-beta-features",
-    "x-openai-internal-codex-responses-lite",
-    "x-codex-window-id",
-    "x-codex-parent-thread-id",
-    "x-openai-subagent",
-    "x-openai-memgen-request",
-    "x-oai-attestation",
+const PASS_THROUGH: [HeaderName; 10] = [
+    HeaderName::from_static("x-codex-turn-state"),
+    HeaderName::from_static("x-codex-turn-metadata"),
+    HeaderName::from_static("x-client-request-id"),
+    BETA_FEATURES,
+    HeaderName::from_static("x-openai-internal-codex-responses-lite"),
+    HeaderName::from_static("x-codex-window-id"),
+    HeaderName::from_static("x-codex-parent-thread-id"),
+    HeaderName::from_static("x-openai-subagent"),
+    HeaderName::from_static("x-openai-memgen-request"),
+    HeaderName::from_static("x-oai-attestation"),
 ];
+
+/// Headers that carry the `prompt_cache_key`, in the order they are written.
+const SESSION_HEADERS: [HeaderName; 4] = [
+    HeaderName::from_static("session-id"),
+    HeaderName::from_static("thread-id"),
+    HeaderName::from_static("x-client-request-id"),
+    HeaderName::from_static("session_id"),
+];
+
+const VERSION: HeaderName = HeaderName::from_static("version");
+const ORIGINATOR: HeaderName = HeaderName::from_static("originator");
+const BETA_FEATURES: HeaderName = HeaderName::from_static("x-codex-beta-features");
 
 /// Injected when the client sent no beta features (codex2api's default, upstream.md §2 row 6).
 const DEFAULT_BETA_FEATURES: &str = "remote_compaction_v2";
@@ -80,57 +109,47 @@ pub struct HeaderContext<'a> {
     pub accept: &'static str,
 }
 
-/// Builds the headers of a `/responses` (or compaction) request.
+/// Builds the headers of a `/responses` (or compaction) request. Runs on every relayed
+/// request: constant values are static, and a value used twice is built once.
 pub fn responses_headers(inbound: &HeaderMap, ctx: &HeaderContext<'_>) -> HeaderMap {
-    let mut out = HeaderMap::new();
+    let mut out = HeaderMap::with_capacity(24);
     let identity = client_identity(inbound, ctx.compat);
-    set(&mut out, USER_AGENT, &identity.user_agent);
-    set(
-        &mut out,
-        HeaderName::from_static("version"),
-        &identity.version,
-    );
-    set(
+    insert(&mut out, USER_AGENT, identity.user_agent);
+    insert(&mut out, VERSION, identity.version);
+    insert(
         &mut out,
         AUTHORIZATION,
-        &format!("Bearer {}", ctx.access_token),
+        owned_value(format!("Bearer {}", ctx.access_token)),
     );
-    set(&mut out, CONTENT_TYPE, "application/json");
-    set(&mut out, ACCEPT, ctx.accept);
-    set(
-        &mut out,
-        HeaderName::from_static("originator"),
-        &identity.originator,
-    );
-    for name in PASS_THROUGH {
-        if let Some(value) = inbound.get(*name) {
-            out.insert(HeaderName::from_static(name), value.clone());
+    out.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    out.insert(ACCEPT, HeaderValue::from_static(ctx.accept));
+    insert(&mut out, ORIGINATOR, identity.originator);
+    for name in &PASS_THROUGH {
+        if let Some(value) = inbound.get(name) {
+            out.insert(name.clone(), value.clone());
         }
     }
-    if !out.contains_key("x-codex-beta-features") {
-        set(
-            &mut out,
-            HeaderName::from_static("x-codex-beta-features"),
-            DEFAULT_BETA_FEATURES,
+    if !out.contains_key(BETA_FEATURES) {
+        out.insert(
+            BETA_FEATURES,
+            HeaderValue::from_static(DEFAULT_BETA_FEATURES),
         );
     }
     if let Some(id) = ctx.chatgpt_account_id.filter(|id| !id.is_empty()) {
         set(&mut out, HeaderName::from_static("chatgpt-account-id"), id);
     }
-    if let Some(key) = ctx.prompt_cache_key {
-        for name in [
-            "session-id",
-            "thread-id",
-            "x-client-request-id",
-            "session_id",
-        ] {
-            set(&mut out, HeaderName::from_static(name), key);
+    if let Some(key) = ctx
+        .prompt_cache_key
+        .and_then(|k| HeaderValue::from_str(k).ok())
+    {
+        for name in SESSION_HEADERS {
+            out.insert(name, key.clone());
         }
     }
-    set(
+    insert(
         &mut out,
         HeaderName::from_static("x-codex-routing-hint"),
-        &routing_hint(ctx),
+        owned_value(routing_hint(ctx)),
     );
     out
 }
@@ -150,11 +169,13 @@ pub fn auxiliary_headers(access_token: &str, chatgpt_account_id: Option<&str>) -
     out
 }
 
+/// `User-Agent`, `Version` and `Originator`; `None` for a value that is not a valid header
+/// (skipped rather than sent mangled, as [`set`] does).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Identity {
-    user_agent: String,
-    version: String,
-    originator: String,
+    user_agent: Option<HeaderValue>,
+    version: Option<HeaderValue>,
+    originator: Option<HeaderValue>,
 }
 
 /// Rule §2.1 plus row 4: official clients keep UA, Version and Originator; everyone else
@@ -183,16 +204,20 @@ fn client_identity(inbound: &HeaderMap, compat: CompatMode) -> Identity {
     };
     match (keep, ua) {
         (true, Some(ua)) => Identity {
-            user_agent: ua.to_owned(),
-            version: client_version.unwrap_or_else(|| VERSION_FLOOR.to_owned()),
-            originator: originator
-                .filter(|_| official_originator)
-                .map_or_else(|| "codex-tui".to_owned(), str::to_owned),
+            user_agent: HeaderValue::from_str(ua).ok(),
+            version: client_version.map_or_else(
+                || Some(HeaderValue::from_static(VERSION_FLOOR)),
+                owned_value,
+            ),
+            originator: match originator.filter(|_| official_originator) {
+                Some(o) => HeaderValue::from_str(o).ok(),
+                None => Some(HeaderValue::from_static(GENERATED_ORIGINATOR)),
+            },
         },
         _ => Identity {
-            user_agent: generated_user_agent(VERSION_FLOOR),
-            version: VERSION_FLOOR.to_owned(),
-            originator: "codex-tui".to_owned(),
+            user_agent: Some(HeaderValue::from_static(GENERATED_USER_AGENT)),
+            version: Some(HeaderValue::from_static(VERSION_FLOOR)),
+            originator: Some(HeaderValue::from_static(GENERATED_ORIGINATOR)),
         },
     }
 }
@@ -243,9 +268,18 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// Inserts a header; a value that is not a valid header (control characters) is skipped
 /// rather than sent mangled.
 fn set(out: &mut HeaderMap, name: HeaderName, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
+    insert(out, name, HeaderValue::from_str(value).ok());
+}
+
+fn insert(out: &mut HeaderMap, name: HeaderName, value: Option<HeaderValue>) {
+    if let Some(value) = value {
         out.insert(name, value);
     }
+}
+
+/// A header value that takes over the string's buffer instead of copying it.
+fn owned_value(value: String) -> Option<HeaderValue> {
+    HeaderValue::try_from(value).ok()
 }
 
 #[cfg(test)]

@@ -187,3 +187,8 @@ fn auxiliary_calls_send_the_minimal_set() {
     assert_eq!(get(&h, "chatgpt-account-id"), Some("ws"));
     assert!(h.get("session-id").is_none());
 }
+
+#[test]
+fn generated_identity_constant_matches_its_builder() {
+    assert_eq!(GENERATED_USER_AGENT, generated_user_agent(VERSION_FLOOR));
+}

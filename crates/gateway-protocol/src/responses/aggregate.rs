@@ -72,6 +72,39 @@ impl ResponseCollector {
         }
     }
 
+    /// [`push`](Self::push) for an event the caller no longer needs: the response object and
+    /// the items are moved in rather than cloned.
+    pub fn push_owned(&mut self, event: ResponsesStreamEvent) {
+        use ResponsesStreamEvent as E;
+        if self.outcome.is_some() {
+            return;
+        }
+        match event {
+            E::OutputItemDone(e) => self.done_items.push((e.output_index, e.item)),
+            E::Created(e) | E::InProgress(e) => self.last_response = Some(e.response),
+            E::Completed(e) => {
+                self.last_response = Some(e.response);
+                self.outcome = Some(StreamOutcome::Completed);
+            }
+            E::Incomplete(e) => {
+                let reason = e
+                    .response
+                    .incomplete_details
+                    .as_ref()
+                    .and_then(|d| d.reason.clone());
+                self.last_response = Some(e.response);
+                self.outcome = Some(StreamOutcome::Incomplete { reason });
+            }
+            E::Failed(_) | E::Error(_) => {
+                self.outcome = failure_from_event(&event).map(StreamOutcome::Failed);
+                if let E::Failed(e) = event {
+                    self.last_response = Some(e.response);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// True once a terminal event was seen.
     pub fn is_finished(&self) -> bool {
         self.outcome.is_some()

@@ -2,9 +2,12 @@
 //! fallback that keeps the raw JSON of any other event (`codex.rate_limits`,
 //! `response.metadata`, image and web-search progress, future additions).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::event_parse::{parse_untagged, peek_type};
 use super::items::{ResponseError, ResponseItem, ResponseObject};
 use crate::sse::SseFrame;
 
@@ -26,6 +29,20 @@ macro_rules! stream_events {
                 match self {
                     $(Self::$variant(_) => $name,)*
                     Self::Unknown(v) => v.get("type").and_then(Value::as_str).unwrap_or(""),
+                }
+            }
+
+            /// `data` as the variant named `name`, with the payload's own `type` (not part
+            /// of the variant); `None` for a name that is not a known variant.
+            fn parse_variant<'d>(
+                name: &str,
+                data: &'d str,
+            ) -> Option<Result<(Self, Option<Cow<'d, str>>), serde_json::Error>> {
+                match name {
+                    $($name => Some(
+                        parse_untagged::<$ty>(data).map(|(v, tag)| (Self::$variant(v), tag)),
+                    ),)*
+                    _ => None,
                 }
             }
         }
@@ -87,21 +104,49 @@ stream_events! {
 
 impl ResponsesStreamEvent {
     /// Parses one `data:` payload. Invalid JSON is an error; unknown types are `Unknown`.
+    /// Same result as the derived `Deserialize`, without its intermediate buffering (one
+    /// exception: a numeric `type` is an unknown event, not a variant index).
     pub fn parse(data: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(data)
+        Self::parse_named(data, None)
     }
 
     /// Parses a decoded frame. A payload without `type` takes it from the `event:` line.
     pub fn from_frame(frame: &SseFrame) -> Result<Self, serde_json::Error> {
-        let event = Self::parse(&frame.data)?;
-        match (&event, &frame.event) {
-            (Self::Unknown(Value::Object(map)), Some(name)) if !map.contains_key("type") => {
-                let mut map = map.clone();
-                map.insert("type".into(), Value::String(name.clone()));
-                serde_json::from_value(Value::Object(map))
+        Self::parse_named(&frame.data, frame.event.as_deref())
+    }
+
+    fn parse_named(data: &str, event_line: Option<&str>) -> Result<Self, serde_json::Error> {
+        // Codex names every event on its `event:` line: parse straight into that variant and
+        // keep it when the payload's own `type` agrees or is absent, the cases in which the
+        // two steps below would pick the same variant.
+        if let Some(Some(Ok((event, tag)))) = event_line.map(|name| Self::parse_variant(name, data))
+        {
+            if tag.is_none_or(|tag| Some(&*tag) == event_line) {
+                return Ok(event);
             }
-            _ => Ok(event),
         }
+        match (peek_type(data), event_line) {
+            (Ok(Some(name)), _) => Self::known_or_raw(&name, data, None),
+            (Ok(None), Some(name)) => Self::known_or_raw(name, data, Some(name)),
+            _ => serde_json::from_str(data).map(Self::Unknown),
+        }
+    }
+
+    /// The variant `name`, or (unknown name, or a payload that does not fit it) the raw
+    /// JSON, with `type` set to `inject` when the payload had none.
+    fn known_or_raw(
+        name: &str,
+        data: &str,
+        inject: Option<&str>,
+    ) -> Result<Self, serde_json::Error> {
+        if let Some(Ok((event, _))) = Self::parse_variant(name, data) {
+            return Ok(event);
+        }
+        let mut value: Value = serde_json::from_str(data)?;
+        if let (Some(name), Value::Object(map)) = (inject, &mut value) {
+            map.insert("type".into(), Value::String(name.to_owned()));
+        }
+        Ok(Self::Unknown(value))
     }
 
     /// The `response` object of lifecycle and terminal events.

@@ -3,6 +3,7 @@
 //! native `/v1/responses` pass-through helpers (translation.md §6).
 
 mod aggregate;
+mod event_parse;
 mod events;
 mod items;
 mod native;

@@ -228,7 +228,9 @@ fn display_name(id: &str) -> String {
 
 fn render(result: Result<Reply, RelayError>, flavor: Flavor) -> Response {
     match result {
-        Ok(Reply::Json(value)) => Json(value).into_response(),
+        Ok(Reply::Json(body)) => {
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
         Ok(Reply::Stream(stream)) => {
             let body = Body::from_stream(tokio_stream::StreamExt::map(
                 stream,

@@ -26,6 +26,8 @@ const FIRST_CONTENT_TIMEOUT: Duration = Duration::from_secs(300);
 /// Switches that skip quota-exhausted accounts are bounded by the pool, but never unbounded.
 const MAX_ATTEMPTS: usize = 32;
 const SHED_RETRY_DELAYS_MS: [u64; 2] = [500, 1500];
+/// Initial buffer of the serialised upstream body.
+const BODY_CAPACITY: usize = 4096;
 
 /// A committed upstream stream: the account, the reader, and the events held before commit.
 pub struct Opened {
@@ -164,7 +166,12 @@ async fn attempt_account(
     let pool = ctx.state.pool();
     let (mut refreshed, mut stripped, mut sheds) = (false, false, 0usize);
     loop {
-        let body = Bytes::from(serde_json::to_vec(&prepared.body).unwrap_or_default());
+        // Sized for a typical body up front rather than grown from serde_json's 128 bytes.
+        let mut body = Vec::with_capacity(BODY_CAPACITY);
+        if serde_json::to_writer(&mut body, &prepared.body).is_err() {
+            body.clear();
+        }
+        let body = Bytes::from(body);
         let call = CallContext {
             inbound: ctx.headers,
             prompt_cache_key: Some(&prepared.affinity.key),

@@ -221,16 +221,15 @@ pub async fn collect(state: &AppState, opened: Opened, mut guard: UsageGuard) ->
     } = opened;
     let mut collector = ResponseCollector::new();
     guard.mark_first_token();
-    for frame in &held {
-        if let Some(event) = &frame.event {
-            collector.push(event);
-        }
+    // Each frame is done with once collected: its event is moved in, not cloned.
+    for event in held.into_iter().filter_map(|frame| frame.event) {
+        collector.push_owned(event);
     }
     while !collector.is_finished() {
         match reader.next(SILENCE_LIMIT).await {
             Ok(Next::Frame(frame)) => {
-                if let Some(event) = &frame.event {
-                    collector.push(event);
+                if let Some(event) = frame.event {
+                    collector.push_owned(event);
                 }
             }
             // A missing terminal is reported by `finish` as a stream break.

@@ -2,6 +2,8 @@
 //! model (upstream.md §6.4), check the key's model allow-list, derive the affinity key and
 //! normalise the body for the upstream (upstream.md §3). Pure apart from reading settings.
 
+use std::sync::LazyLock;
+
 use axum::http::HeaderMap;
 use gateway_protocol::normalize::client_metadata_requests_lite;
 use gateway_protocol::{
@@ -29,6 +31,10 @@ pub const BUILTIN_MODELS: &[&str] = &[
     "gpt-image-2-2k",
     "gpt-image-2-4k",
 ];
+
+/// [`BUILTIN_MODELS`] as the `String`s model resolution takes, built once, not per request.
+static BUILTIN_MODEL_NAMES: LazyLock<Vec<String>> =
+    LazyLock::new(|| BUILTIN_MODELS.iter().map(|m| (*m).to_owned()).collect());
 
 /// How the upstream stream becomes the client's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,11 +144,10 @@ fn finish(
     sources: BodySources<'_>,
     ctx: PrepareContext<'_>,
 ) -> Result<Prepared, RelayError> {
-    let known: Vec<String> = BUILTIN_MODELS.iter().map(|m| (*m).to_owned()).collect();
     let model_ctx = ModelContext {
         protocol: spec.protocol,
         mapping: &ctx.settings.model_mapping,
-        known_models: &known,
+        known_models: &BUILTIN_MODEL_NAMES,
     };
     let resolved = resolve_model(spec.requested, &model_ctx)?;
     let requested = spec
