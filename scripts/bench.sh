@@ -38,9 +38,15 @@ else
   pin_gw=(taskset -c "$GW_CPU") pin_load=(taskset -c "$LOAD_CPU") pin_flag=(--pin-cpu "$GW_CPU")
 fi
 
-echo "bench: building release binaries" >&2
-cargo build --release --locked -q --bin switchyard-server --bin mock-upstream --bin loadgen
-BIN="$CARGO_TARGET_DIR/release"
+# BENCH_BIN_DIR=dir: use the three binaries already built there (e.g. copies of two builds
+# being compared) instead of building the working tree.
+if [ -n "${BENCH_BIN_DIR:-}" ]; then
+  BIN="$BENCH_BIN_DIR"
+else
+  echo "bench: building release binaries" >&2
+  cargo build --release --locked -q --bin switchyard-server --bin mock-upstream --bin loadgen
+  BIN="$CARGO_TARGET_DIR/release"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-bench.XXXXXX")
 pids=()

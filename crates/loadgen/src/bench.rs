@@ -14,6 +14,7 @@ use crate::http::{Call, Pool};
 use crate::report::{self, Load, Row};
 use crate::setup::{prepare_gateway, read_mock_accounts, set_mock_delay, wait_healthy};
 use crate::sys::{mib, rss_kib};
+use crate::usage_ab;
 use crate::workload::{call, Creds, Target};
 
 #[derive(Debug, clap::Args)]
@@ -69,9 +70,25 @@ pub struct BenchArgs {
     /// Write every figure as JSON here.
     #[arg(long)]
     json_out: Option<PathBuf>,
+    /// On/off pairs of the usage-log A/B (issue 6); 0 skips it.
+    #[arg(long, default_value_t = 3)]
+    usage_ab_pairs: usize,
+    /// Rate of the usage-log A/B (chat, non-streaming, open loop).
+    #[arg(long, default_value_t = 1000.0)]
+    usage_ab_rate: f64,
+    /// Seconds per run of the usage-log A/B; default `--secs`.
+    #[arg(long)]
+    usage_ab_secs: Option<f64>,
+    /// Only warm up chat and run the usage-log A/B: no scenario matrix, hold or soak.
+    #[arg(long)]
+    usage_ab_only: bool,
+    /// More runtime settings to write before the scenarios, as a JSON object (e.g.
+    /// `{"usage_log_batch_size":50}`).
+    #[arg(long)]
+    extra_settings: Option<String>,
 }
 
-fn loadavg() -> f64 {
+pub(crate) fn loadavg() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
@@ -96,7 +113,15 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
     wait_healthy(args.gateway, Duration::from_secs(60)).await?;
     wait_healthy_mock(args.mock).await?;
     let accounts = read_mock_accounts(&args.mock_accounts)?;
-    let settings = json!({"max_concurrency": 0, "global_rpm": 0});
+    let mut settings = json!({"max_concurrency": 0, "global_rpm": 0});
+    if let Some(extra) = &args.extra_settings {
+        let extra: Value =
+            serde_json::from_str(extra).map_err(|e| format!("--extra-settings: {e}"))?;
+        let (Some(all), Some(extra)) = (settings.as_object_mut(), extra.as_object()) else {
+            return Err("--extra-settings: not a JSON object".into());
+        };
+        all.extend(extra.clone());
+    }
     let prepared = prepare_gateway(args.gateway, &args.admin_secret, &accounts, &settings).await?;
     let creds = Creds {
         api_key: prepared.api_key.clone(),
@@ -111,9 +136,16 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
     let mock = Arc::new(Pool::new(args.mock));
     let targets: Vec<Target> = Target::ALL
         .into_iter()
-        .filter(|t| args.only.is_empty() || args.only.iter().any(|o| o == t.short()))
+        .filter(|t| {
+            if args.usage_ab_only {
+                *t == Target::Chat
+            } else {
+                args.only.is_empty() || args.only.iter().any(|o| o == t.short())
+            }
+        })
         .collect();
     let modes: Vec<bool> = match args.mode.as_deref() {
+        _ if args.usage_ab_only => vec![false],
         Some("stream") => vec![true],
         Some("non-stream") => vec![false],
         _ => vec![false, true],
@@ -141,6 +173,9 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
 
     let mut loads: Vec<Load> = args.rates.iter().map(|&r| Load::Rate(r)).collect();
     loads.push(Load::Max(args.connections));
+    if args.usage_ab_only {
+        loads.clear();
+    }
     let mut rows = Vec::new();
     let mut loadavgs = Vec::new();
     for &stream in &modes {
@@ -174,10 +209,37 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
         }
     }
     let rss_after_load = rss_now(args.server_pid);
-    let usage_ab = usage_log_ab(&args, &gw, &creds).await?;
+    let usage_ab = if args.usage_ab_pairs > 0 {
+        let admin = Pool::new(args.gateway);
+        let shape = (
+            args.usage_ab_pairs,
+            args.usage_ab_rate,
+            args.usage_ab_secs.unwrap_or(args.secs),
+        );
+        let calls = calls_for(Target::Chat, false, &creds);
+        Some(
+            usage_ab::run(
+                &admin,
+                &args.admin_secret,
+                &gw,
+                calls,
+                args.server_pid,
+                shape,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
 
-    let hold = hold(&args, &gw, &creds).await?;
-    let soak = soak(&args, &gw, &creds).await;
+    let (hold, soak) = if args.usage_ab_only {
+        (None, None)
+    } else {
+        (
+            hold(&args, &gw, &creds).await?,
+            soak(&args, &gw, &creds).await,
+        )
+    };
 
     let mut failures = Vec::new();
     for row in &rows {
@@ -206,7 +268,9 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
         soak,
     };
     let mut text = render(&args, &prepared.settings, &rows, &mem, &loadavgs);
-    text.push_str(&usage_ab.render());
+    if let Some(ab) = &usage_ab {
+        text.push_str(&ab.render());
+    }
     if let Some(path) = &args.json_out {
         let value = json!({
             "settings": prepared.settings,
@@ -215,6 +279,7 @@ pub async fn run(args: BenchArgs) -> Result<(String, Option<String>), String> {
             "rss_after_load_kib": mem.after_load,
             "hold": mem.hold.as_ref().map(|h| json!({"open": h.open, "rss_kib": h.rss, "peak_kib": h.peak, "errors": h.stats.errors})),
             "soak": mem.soak.as_ref().map(|s| json!({"samples_kib": s.samples, "errors": s.stats.errors, "ok": s.stats.ok})),
+            "usage_ab": usage_ab.as_ref().map(usage_ab::UsageAb::to_json),
         });
         std::fs::write(path, value.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
     }
@@ -327,82 +392,6 @@ struct Memory {
     after_load: Option<u64>,
     hold: Option<Hold>,
     soak: Option<Soak>,
-}
-
-/// Chat, non-streaming, at 1,000 RPS with the usage log on and off, alternated twice, in
-/// the same run (issue 6: logging must not add to p99).
-struct UsageAb {
-    on: Vec<Stats>,
-    off: Vec<Stats>,
-}
-
-async fn usage_log_ab(args: &BenchArgs, gw: &Arc<Pool>, creds: &Creds) -> Result<UsageAb, String> {
-    let mut ab = UsageAb {
-        on: Vec::new(),
-        off: Vec::new(),
-    };
-    let admin = Pool::new(args.gateway);
-    for mode in ["full", "off", "full", "off"] {
-        let body = json!({"usage_log_mode": mode});
-        crate::setup::admin(
-            &admin,
-            &args.admin_secret,
-            hyper::Method::PUT,
-            "/settings",
-            &body,
-        )
-        .await?;
-        let stats = open_loop(
-            gw.clone(),
-            calls_for(Target::Chat, false, creds),
-            1000.0,
-            args.secs,
-        )
-        .await;
-        eprintln!(
-            "loadgen: usage log {mode:<4} chat non-stream 1000 RPS p50={:.3}ms p99={:.3}ms err={}",
-            stats.total.value_at_quantile(0.5) as f64 / 1e6,
-            stats.total.value_at_quantile(0.99) as f64 / 1e6,
-            stats.errors
-        );
-        if mode == "full" {
-            ab.on.push(stats)
-        } else {
-            ab.off.push(stats)
-        }
-    }
-    let body = json!({"usage_log_mode": "full"});
-    crate::setup::admin(
-        &admin,
-        &args.admin_secret,
-        hyper::Method::PUT,
-        "/settings",
-        &body,
-    )
-    .await?;
-    Ok(ab)
-}
-
-impl UsageAb {
-    fn render(&self) -> String {
-        let ms = |s: &Stats, q: f64| s.total.value_at_quantile(q) as f64 / 1e6;
-        let mut out = String::from(
-            "\n### Usage log on vs off (chat, non-streaming, 1,000 RPS, alternated)\n\n\
-             | usage log | p50 ms | p90 ms | p99 ms | errors |\n|---|---|---|---|---|\n",
-        );
-        for (label, runs) in [("on", &self.on), ("off", &self.off)] {
-            for s in runs {
-                out.push_str(&format!(
-                    "| {label} | {:.3} | {:.3} | {:.3} | {} |\n",
-                    ms(s, 0.5),
-                    ms(s, 0.9),
-                    ms(s, 0.99),
-                    s.errors
-                ));
-            }
-        }
-        out
-    }
 }
 
 fn render(

@@ -10,6 +10,7 @@ mod report;
 mod setup;
 mod summary;
 mod sys;
+mod usage_ab;
 mod workload;
 
 use std::io::Write as _;
@@ -33,7 +34,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Prepare the gateway and run every scenario against it and the mock.
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Time spawn → first 200 from /health of fresh server processes.
     Coldstart(ColdstartArgs),
 }
@@ -71,7 +72,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Bench(args) => bench::run(args).await,
+            Command::Bench(args) => bench::run(*args).await,
             Command::Coldstart(args) => coldstart(args).await.map(|r| (r, None)),
         }
     });

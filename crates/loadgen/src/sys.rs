@@ -1,7 +1,8 @@
 //! Process facts: resident memory from `/proc/<pid>/status`, and cold start (spawn →
 //! first `200` from `/health`) of a fresh `switchyard-server` process, optionally pinned
-//! with `taskset`.
+//! with `taskset`; CPU time per thread from `/proc/<pid>/task/*/schedstat`.
 
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -97,4 +98,30 @@ pub fn median(values: &[Duration]) -> Duration {
     let mut sorted = values.to_vec();
     sorted.sort();
     sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+/// Per thread name (`comm`) of `pid`: nanoseconds on a CPU and waiting runnable for one, from
+/// `/proc/<pid>/task/*/schedstat`. Threads of the same name are summed.
+pub fn thread_cpu_ns(pid: u32) -> BTreeMap<String, (u64, u64)> {
+    let mut out = BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let dir = task.path();
+        let (Ok(comm), Ok(stat)) = (
+            std::fs::read_to_string(dir.join("comm")),
+            std::fs::read_to_string(dir.join("schedstat")),
+        ) else {
+            continue;
+        };
+        let mut fields = stat
+            .split_whitespace()
+            .map(|f| f.parse::<u64>().unwrap_or(0));
+        let (run, wait) = (fields.next().unwrap_or(0), fields.next().unwrap_or(0));
+        let entry: &mut (u64, u64) = out.entry(comm.trim().to_owned()).or_default();
+        entry.0 += run;
+        entry.1 += wait;
+    }
+    out
 }

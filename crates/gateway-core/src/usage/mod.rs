@@ -2,9 +2,11 @@
 //!
 //! The relay reports every finished request through [`UsageRecorder::record`] (reached as
 //! `state.usage()`); it never waits on the database. Rows go into a bounded channel read by
-//! the batched writer ([`writer`]), which inserts them with their hourly/daily rollups in one
-//! transaction per flush. When the channel is full the row is dropped and counted
-//! ([`UsageRecorder::dropped`]); the request itself is never slowed down.
+//! the batched writer ([`writer`]), which runs on its own OS thread: it serialises each
+//! row's routing trace, folds the hourly/daily rollups and inserts both in one transaction
+//! per batch, so none of that work runs on the async workers that serve requests. When the
+//! channel is full the row is dropped and counted ([`UsageRecorder::dropped`]); the request
+//! itself is never slowed down.
 //!
 //! For a streamed reply, wrap the work in a [`UsageGuard`] so exactly one row is written
 //! whatever happens to the stream:
@@ -18,6 +20,8 @@
 //! state.observe_upstream_headers(grant.account_id, upstream_reply.headers());
 //! // move `usage` into the body stream; on the first content delta:
 //! usage.mark_first_token();
+//! // once the attempts are over (the trace is serialised by the writer, not here):
+//! usage.set_trace(trace);
 //! // on `response.completed`:
 //! usage.set_tokens(input, cached, output, reasoning);
 //! usage.finish(200);
@@ -27,13 +31,17 @@
 //!
 //! Quota windows come from the rate-limit headers of every upstream reply
 //! ([`crate::state::AppState::observe_upstream_headers`], which also feeds the scheduler) and from `wham/usage` probes ([`probe`]); the latest
-//! view lives in memory ([`quota_book`]) and the writer persists changes on each flush.
+//! view lives in memory ([`quota_book`]) and the writer persists the changes once per flush
+//! interval, whether or not rows are logged.
 
 pub mod analytics;
 pub mod exposition;
 mod guard;
 pub mod metrics;
 pub mod ops;
+mod pace;
+mod pending;
+mod persist;
 pub mod probe;
 pub mod quota;
 pub mod quota_book;
@@ -41,14 +49,16 @@ pub mod retention;
 pub mod rollup;
 mod writer;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::Thread;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 pub use guard::{UsageGuard, CLIENT_CLOSED_STATUS, CLIENT_DISCONNECTED};
 use metrics::Metrics;
+use pending::Pending;
 use quota::QuotaObservation;
 use quota_book::QuotaBook;
 
@@ -70,10 +80,14 @@ pub struct UsageRecorder {
 struct Inner {
     /// `usage_log_mode`: rows are written only while this is true.
     enabled: AtomicBool,
-    tx: mpsc::Sender<NewUsageLog>,
-    /// Taken once by the writer task.
-    rx: Mutex<Option<mpsc::Receiver<NewUsageLog>>>,
+    tx: mpsc::Sender<Pending>,
+    /// Taken once by the writer.
+    rx: Mutex<Option<mpsc::Receiver<Pending>>>,
     capacity: usize,
+    /// Set by the writer while it sleeps with nothing buffered: the next row wakes it.
+    /// Otherwise it wakes on its own tick, so a busy queue costs no wake-up per row.
+    writer_idle: AtomicBool,
+    writer: OnceLock<Thread>,
     dropped: AtomicU64,
     written: AtomicU64,
     batch_size: AtomicU64,
@@ -96,6 +110,8 @@ impl UsageRecorder {
                 tx,
                 rx: Mutex::new(Some(rx)),
                 capacity: capacity.max(1),
+                writer_idle: AtomicBool::new(false),
+                writer: OnceLock::new(),
                 dropped: AtomicU64::new(0),
                 written: AtomicU64::new(0),
                 batch_size: AtomicU64::new(0),
@@ -124,12 +140,28 @@ impl UsageRecorder {
     /// Records one finished request. Never blocks and never fails: when the queue is full
     /// (or the writer has stopped) the row is dropped and counted.
     pub fn record(&self, row: NewUsageLog) {
-        self.inner.metrics.request_finished(&row, now_ms());
-        if !self.inner.enabled.load(Ordering::Relaxed) {
+        self.submit(row.into());
+    }
+
+    /// The request path's whole share of the log: count the metrics and move the row into
+    /// the queue (plus, at most once per writer sleep, an unpark).
+    fn submit(&self, pending: Pending) {
+        let i = &self.inner;
+        i.metrics.request_finished(&pending.row, now_ms());
+        if !i.enabled.load(Ordering::Relaxed) {
             return;
         }
-        if self.inner.tx.try_send(row).is_err() {
-            self.inner.dropped.fetch_add(1, Ordering::Relaxed);
+        if i.tx.try_send(pending).is_err() {
+            i.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        // Pairs with the fence in `writer_going_idle`: either the writer sees this row in the
+        // queue, or this sees the writer idle and wakes it.
+        fence(Ordering::SeqCst);
+        if i.writer_idle.load(Ordering::Relaxed) && i.writer_idle.swap(false, Ordering::AcqRel) {
+            if let Some(writer) = i.writer.get() {
+                writer.unpark();
+            }
         }
     }
 
@@ -193,18 +225,44 @@ impl UsageRecorder {
         self.inner.written.fetch_add(n as u64, Ordering::Relaxed);
     }
 
-    fn take_receiver(&self) -> Option<mpsc::Receiver<NewUsageLog>> {
+    fn take_receiver(&self) -> Option<mpsc::Receiver<Pending>> {
         self.inner
             .rx
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
     }
+
+    /// The writer is about to sleep with nothing buffered. Returns false (and stays awake)
+    /// when a row arrived meanwhile; otherwise the next [`Self::submit`] unparks it.
+    fn writer_going_idle(&self) -> bool {
+        self.inner.writer_idle.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        if self.queue_depth() > 0 {
+            self.inner.writer_idle.store(false, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    fn writer_awake(&self) {
+        self.inner.writer_idle.store(false, Ordering::Relaxed);
+    }
+
+    fn set_writer_thread(&self, thread: Thread) {
+        let _ = self.inner.writer.set(thread);
+    }
+
+    fn wake_writer(&self) {
+        if let Some(writer) = self.inner.writer.get() {
+            writer.unpark();
+        }
+    }
 }
 
-/// Loads the stored quota windows into memory and spawns the usage writer and the retention
-/// task on the state's task set (so shutdown flushes pending rows). Call once, after the
-/// state is built; a second call spawns nothing.
+/// Loads the stored quota windows into memory, starts the usage writer on its own thread and
+/// spawns the retention task on the state's task set (so shutdown flushes pending rows).
+/// Call once, after the state is built, from inside the runtime; a second call starts nothing.
 pub async fn start(state: &AppState) {
     let recorder = state.usage().clone();
     match state.store().all_quota_windows().await {
@@ -216,10 +274,7 @@ pub async fn start(state: &AppState) {
     };
     let tasks = state.tasks();
     let store = state.store().clone();
-    tasks.spawn(
-        "usage-writer",
-        writer::run(recorder.clone(), store.clone(), rx, tasks.cancellation()),
-    );
+    writer::start(recorder.clone(), store.clone(), rx, tasks);
     tasks.spawn(
         "usage-retention",
         retention::run(recorder, store, tasks.cancellation()),

@@ -64,9 +64,11 @@ impl<'a> RelayContext<'a> {
 /// Kept alive until the answer is fully delivered (e.g. the key's concurrency slot).
 pub type Hold = Box<dyn Send + Sync>;
 
-/// A successful relay: a JSON document or an SSE byte stream.
+/// A successful relay: a serialised JSON document or an SSE byte stream.
 pub enum Reply {
-    Json(serde_json::Value),
+    /// Serialised straight from the protocol's answer type: building a `serde_json::Value`
+    /// first cost a second pass and a map per object on every non-streaming request.
+    Json(Bytes),
     Stream(ReceiverStream<Bytes>),
 }
 
@@ -146,9 +148,10 @@ fn settle(
     opened: Result<attempt::Opened, RelayError>,
 ) -> Result<(attempt::Opened, UsageGuard), RelayError> {
     let row = guard.row_mut();
-    row.trace = Some(trace.to_json());
     row.attempts = i64::try_from(trace.attempts.len()).unwrap_or(i64::MAX);
     row.account_id = trace.attempts.last().map(|a| a.account_id);
+    // The usage writer serialises its copy off the request path.
+    guard.set_trace(trace.clone());
     state.pool().record_trace(trace);
     match opened {
         Ok(opened) => Ok((opened, guard)),
@@ -215,12 +218,10 @@ fn usage_row(ctx: &RelayContext<'_>, prepared: &Prepared) -> NewUsageLog {
 }
 
 /// The non-streaming answer in the client's protocol; a failed stream becomes an HTTP error.
-fn aggregate(
-    prepared: &Prepared,
-    collected: &CollectedResponse,
-) -> Result<serde_json::Value, RelayError> {
-    let to_json = |v: Result<serde_json::Value, serde_json::Error>| {
-        v.map_err(|e| RelayError::Misconfigured(e.to_string()))
+fn aggregate(prepared: &Prepared, collected: &CollectedResponse) -> Result<Bytes, RelayError> {
+    let to_json = |v: Result<Vec<u8>, serde_json::Error>| {
+        v.map(Bytes::from)
+            .map_err(|e| RelayError::Misconfigured(e.to_string()))
     };
     match prepared.output {
         OutputSpec::Chat { .. } => {
@@ -232,7 +233,7 @@ fn aggregate(
             };
             let completion =
                 aggregate_chat_completion(collected, &opts).map_err(RelayError::Stream)?;
-            to_json(serde_json::to_value(completion))
+            to_json(serde_json::to_vec(&completion))
         }
         OutputSpec::Messages { thinking } => {
             let opts = AnthropicStreamOptions {
@@ -242,11 +243,11 @@ fn aggregate(
             };
             let (message, _notes) =
                 aggregate_anthropic_message(collected, &opts).map_err(RelayError::Stream)?;
-            to_json(serde_json::to_value(message))
+            to_json(serde_json::to_vec(&message))
         }
         OutputSpec::Native => match &collected.outcome {
             StreamOutcome::Failed(failure) => Err(RelayError::Stream(failure.clone())),
-            _ => to_json(serde_json::to_value(&collected.response)),
+            _ => to_json(serde_json::to_vec(&collected.response)),
         },
     }
 }

@@ -7,8 +7,11 @@ use super::{BuildStatement, Column, Dialect, PushArg, SqlStore, StatementExt};
 use crate::store::rows::{self, totals_columns};
 use crate::store::{RollupQuery, RollupRepo, StoreResult, UsageRollup};
 
-/// Cells per upsert statement: 13 binds a cell stays far below the bind limit.
-const UPSERT_CHUNK: usize = 500;
+/// Cells per upsert statement (13 binds a cell). Small for the reasons of the usage insert's
+/// chunk (short uninterrupted statements, few distinct texts to keep prepared): a batch's
+/// cell count varies, and with one statement per batch nearly every batch was a new text to
+/// prepare.
+const UPSERT_CHUNK: usize = 32;
 
 /// Adds the cells to the stored ones (creating missing ones) inside the caller's
 /// transaction. The cells must be unique per key, which the writer's aggregation ensures.
