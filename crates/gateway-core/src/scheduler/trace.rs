@@ -1,8 +1,8 @@
 //! The routing trace of one request (scheduling.md §13): how the affinity key was found, what
 //! each pick skipped and why, the band and the two drawn accounts, each attempt and the
-//! result. The pool fills the picks; the relay fills the rest and stores
-//! [`RoutingTrace::to_json`] in the usage log's `trace` column. The last 2,000 are kept in
-//! memory for the dashboard.
+//! result. The pool fills the picks; the relay fills the rest. The last 2,000 are kept whole
+//! in memory for the dashboard's scheduler board; the usage log's `trace` column keeps
+//! [`RoutingTrace::summary`].
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -10,8 +10,12 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use super::policy::select::Skip;
+
 /// Skip entries kept per pick; the rest are only counted (a pool may have 10,000 accounts).
 pub const MAX_SKIPPED: usize = 32;
+/// Skip entries a usage-log summary keeps per pick.
+const SUMMARY_SKIPPED: usize = 8;
 const RING: usize = 2_000;
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -54,6 +58,10 @@ pub struct PickTrace {
     /// that moves it changed since): `skipped` then lists that pick's reasons.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub band_cached: bool,
+    /// Set in a [`RoutingTrace::summary`] that cut `band` down to the chosen and drawn
+    /// accounts: how many the band listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub band_size: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,9 +96,56 @@ impl RoutingTrace {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// What the usage log keeps: everything but the long per-pick lists, cut to what explains
+    /// the choice (the chosen and drawn band members, the skips other than losing the
+    /// two-choice draw). Over a pool of 64 the whole trace is ~2.2 KB of JSON, most of it a
+    /// band of equal scores and "lost_p2c" skips, and a row waiting in the usage queue held
+    /// ~8 KB; the whole trace stays in the ring ([`TraceRing`]) for the scheduler board.
+    pub fn summary(&self) -> RoutingTrace {
+        RoutingTrace {
+            request_id: self.request_id.clone(),
+            api_key_id: self.api_key_id,
+            endpoint: self.endpoint.clone(),
+            requested_model: self.requested_model.clone(),
+            resolved_model: self.resolved_model.clone(),
+            affinity: self.affinity.clone(),
+            pin: self.pin.clone(),
+            picks: self.picks.iter().map(PickTrace::summary).collect(),
+            attempts: self.attempts.clone(),
+            result: self.result.clone(),
+        }
+    }
 }
 
 impl PickTrace {
+    fn summary(&self) -> PickTrace {
+        let kept = |id: i64| self.chosen == Some(id) || self.drawn.iter().any(|(d, _)| *d == id);
+        let band: Vec<(i64, f64)> = self
+            .band
+            .iter()
+            .filter(|(id, _)| kept(*id))
+            .copied()
+            .collect();
+        let lost_draw = Skip::LostP2c.as_str();
+        PickTrace {
+            chosen: self.chosen,
+            skipped: self
+                .skipped
+                .iter()
+                .filter(|s| s.reason != lost_draw)
+                .take(SUMMARY_SKIPPED)
+                .cloned()
+                .collect(),
+            skipped_total: self.skipped_total,
+            band_size: (band.len() < self.band.len()).then_some(self.band.len()),
+            band,
+            drawn: self.drawn.clone(),
+            via: self.via,
+            band_cached: self.band_cached,
+        }
+    }
+
     pub(super) fn skip(&mut self, account_id: i64, reason: impl Into<Cow<'static, str>>) {
         self.skipped_total += 1;
         if self.skipped.len() < MAX_SKIPPED {
@@ -119,5 +174,77 @@ impl TraceRing {
     pub fn recent(&self, limit: usize) -> Vec<RoutingTrace> {
         let ring = self.0.lock().unwrap_or_else(|e| e.into_inner());
         ring.iter().rev().take(limit).cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skip(account_id: i64, reason: &'static str) -> Skipped {
+        Skipped {
+            account_id,
+            reason: Cow::Borrowed(reason),
+        }
+    }
+
+    #[test]
+    fn the_summary_keeps_what_explains_the_choice() {
+        let mut skipped: Vec<Skipped> = (2..=31).map(|id| skip(id, "lost_p2c")).collect();
+        skipped.insert(3, skip(40, "over_cap"));
+        skipped.push(skip(41, "lower_tier"));
+        let pick = PickTrace {
+            chosen: Some(7),
+            skipped,
+            skipped_total: 63,
+            band: (1..=33).map(|id| (id, 150.0)).collect(),
+            drawn: vec![(7, 0.0), (9, 1.0)],
+            via: "select",
+            band_cached: false,
+            band_size: None,
+        };
+        let trace = RoutingTrace {
+            request_id: Some("r1".into()),
+            picks: vec![pick],
+            attempts: vec![AttemptTrace {
+                account_id: 7,
+                outcome: "success".into(),
+                decision: "commit".into(),
+                ..AttemptTrace::default()
+            }],
+            ..RoutingTrace::default()
+        };
+        let summary = trace.summary();
+        let pick = &summary.picks[0];
+        assert_eq!(pick.band, vec![(7, 150.0), (9, 150.0)]);
+        assert_eq!(pick.band_size, Some(33));
+        assert_eq!(pick.drawn, vec![(7, 0.0), (9, 1.0)]);
+        let kept: Vec<_> = pick
+            .skipped
+            .iter()
+            .map(|s| (s.account_id, &*s.reason))
+            .collect();
+        assert_eq!(kept, vec![(40, "over_cap"), (41, "lower_tier")]);
+        assert_eq!((pick.skipped_total, pick.chosen), (63, Some(7)));
+        assert_eq!(summary.request_id.as_deref(), Some("r1"));
+        assert_eq!(summary.attempts.len(), 1);
+        let (short, whole) = (summary.to_json().len(), trace.to_json().len());
+        assert!(short * 3 < whole, "{short} of {whole} bytes");
+    }
+
+    #[test]
+    fn a_short_band_is_kept_whole_and_says_nothing_of_its_size() {
+        let pick = PickTrace {
+            chosen: Some(3),
+            band: vec![(3, 150.0), (4, 151.0)],
+            drawn: vec![(3, 0.0), (4, 0.0)],
+            ..PickTrace::default()
+        };
+        let summary = pick.summary();
+        assert_eq!(summary.band, pick.band);
+        assert_eq!(summary.band_size, None);
+        assert!(!serde_json::to_string(&summary)
+            .unwrap()
+            .contains("band_size"));
     }
 }

@@ -150,8 +150,8 @@ fn settle(
     let row = guard.row_mut();
     row.attempts = i64::try_from(trace.attempts.len()).unwrap_or(i64::MAX);
     row.account_id = trace.attempts.last().map(|a| a.account_id);
-    // The usage writer serialises its copy off the request path.
-    guard.set_trace(trace.clone());
+    // The usage log keeps a summary, serialised by its writer off the request path.
+    guard.set_trace(trace.summary());
     state.pool().record_trace(trace);
     match opened {
         Ok(opened) => Ok((opened, guard)),
