@@ -3,9 +3,9 @@
 //! totals and chart series then equal the numbers computed here; they survive a restart;
 //! retention removes exactly the expired raw rows and keeps the rollups.
 //!
-//! The relay is not wired to the recorder yet, so rows are recorded directly rather than by
-//! real requests against mock-upstream; once it is, the same assertions apply to a scripted
-//! run through `/v1/responses`.
+//! Rows are recorded directly here, so the script can place them 40 days back and on chosen
+//! keys and models; `usage_totals.rs` checks the same figures after real requests through the
+//! relay against mock-upstream.
 //!
 //! PostgreSQL needs `TEST_DATABASE_URL` (each test creates and drops its own database);
 //! without it the PostgreSQL variant prints `SKIPPED`, except under `CI=true`, where it fails.

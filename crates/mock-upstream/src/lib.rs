@@ -53,7 +53,7 @@ pub use content::{
 pub use faults::{FaultId, FaultKind, FaultRule};
 pub use handle::MockControl;
 pub use jwt::{decode_claims, AUTH_CLAIM, CODEX_CLIENT_ID, PROFILE_CLAIM};
-pub use log::LoggedRequest;
+pub use log::{LoggedRequest, ReportedUsage};
 pub use models::{manifest_json, MODEL_SLUGS};
 pub use util::pkce_challenge;
 

@@ -29,6 +29,19 @@ pub struct LoggedRequest {
     pub account_id: Option<String>,
     /// Status of the answer (200 for streams, even ones that later fail in-band).
     pub status: u16,
+    /// The usage the answer's terminal event reported (`response.completed` or
+    /// `response.incomplete`); `None` for errors, in-band failures and streams cut short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ReportedUsage>,
+}
+
+/// Token counts as the mock reported them to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReportedUsage {
+    pub input_tokens: u64,
+    pub cached_tokens: u64,
+    pub output_tokens: u64,
+    pub reasoning_tokens: u64,
 }
 
 impl LoggedRequest {
@@ -69,6 +82,23 @@ impl RequestLog {
         account_id: Option<&str>,
         status: u16,
     ) {
+        self.record_with_usage(method, path, headers, body, account_id, status, None);
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the fields of one log entry, as `record` takes them"
+    )]
+    pub fn record_with_usage(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &HeaderMap,
+        body: Option<Value>,
+        account_id: Option<&str>,
+        status: u16,
+        usage: Option<ReportedUsage>,
+    ) {
         if !self.enabled() {
             return;
         }
@@ -89,6 +119,7 @@ impl RequestLog {
             body,
             account_id: account_id.map(str::to_owned),
             status,
+            usage,
         };
         let mut entries = lock(&self.entries);
         if entries.len() >= self.capacity {

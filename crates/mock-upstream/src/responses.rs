@@ -257,6 +257,11 @@ pub(crate) async fn handle(
         terminal,
     };
     let frames = sse::build(&state, &spec);
+    // What the client is told in the terminal event, when one is sent.
+    let reported = match (&spec.terminal, cut) {
+        (Terminal::Completed | Terminal::Incomplete { .. }, None) => Some(usage.reported()),
+        _ => None,
+    };
     if let Ok(v) = HeaderValue::from_str(model) {
         out_headers.insert("openai-model", v);
     }
@@ -267,13 +272,14 @@ pub(crate) async fn handle(
     out_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     out_headers.insert("x-models-etag", MANIFEST.etag.clone());
     if state.log.enabled() {
-        state.log.record(
+        state.log.record_with_usage(
             method.as_str(),
             &uri.to_string(),
             &headers,
             Some(body.clone()),
             Some(&account.id),
             200,
+            reported,
         );
     }
     let mut response = Response::new(stream_body(frames, delay, cut, guard));

@@ -29,6 +29,15 @@ pub(crate) struct Usage {
 }
 
 impl Usage {
+    pub fn reported(self) -> crate::log::ReportedUsage {
+        crate::log::ReportedUsage {
+            input_tokens: self.input,
+            cached_tokens: self.cached,
+            output_tokens: self.output,
+            reasoning_tokens: self.reasoning,
+        }
+    }
+
     fn json(self) -> Value {
         json!({
             "input_tokens": self.input,

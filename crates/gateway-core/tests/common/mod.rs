@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_core::cache::memory::MemoryCache;
-use gateway_core::config::{Config, DatabaseConfig};
+use gateway_core::config::Config;
 use gateway_core::secrets::memory::MemorySecretStore;
 use gateway_core::AppState;
 
@@ -28,10 +28,9 @@ pub async fn state_with(tweak: impl FnOnce(&mut Config)) -> (AppState, tempfile:
     (state_on(config).await, dir)
 }
 
-/// A state on the SQLite database `config` names (a second process on the same file, say),
-/// with a fresh in-process cache and secret store.
+/// A state on the database `config` names (a second process on the same SQLite file, or a
+/// restart on the same PostgreSQL database), with a fresh in-process cache and secret store.
 pub async fn state_on(config: Config) -> AppState {
-    assert!(matches!(config.database, DatabaseConfig::Sqlite { .. }));
     let store = gateway_core::store::open(&config.database).await.unwrap();
     gateway_core::build_state_with(
         config,

@@ -161,8 +161,8 @@ pub fn sse_events(body: &str) -> Vec<Event> {
         .collect()
 }
 
-/// Usage of the mock's last `/responses` answer is not logged; recompute what it reports
-/// from the request body the way the mock does (`input_tokens` = request bytes / 4).
+/// What the mock reports as `input_tokens` for this upstream body (request bytes / 4), from
+/// the body alone; the request log's `usage` has what it reported for a logged answer.
 pub fn mock_input_tokens(upstream_body: &Value) -> u64 {
     (serde_json::to_vec(upstream_body).unwrap().len() / 4) as u64
 }
