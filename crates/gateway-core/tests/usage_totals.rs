@@ -199,7 +199,7 @@ async fn scripted_run(database: DatabaseConfig) {
         r.mock
             .inject_fault(FaultRule::always(FaultKind::InternalError).for_account(&a.account_id));
     }
-    let (status, _, _) = r.post(&script[0].0, &script[0].1).await;
+    let (status, _, _) = r.post(script[0].0, &script[0].1).await;
     assert!(status.is_server_error(), "{status}");
     let requests = script.len() as i64 + 1;
 
