@@ -237,13 +237,7 @@ async fn without_any_key_the_gateway_fails_closed_unless_anonymous() {
 async fn token_quota_is_enforced() {
     let r = setup(1).await;
     // Key usage is charged when the usage writer flushes its batch.
-    let state = &r.gw.state;
-    state
-        .store()
-        .put_setting("usage_log_flush_interval_seconds", "1")
-        .await
-        .unwrap();
-    state.reload_settings().await.unwrap();
+    r.flush_usage_every_second().await;
     let (id, key) = new_key(&r, json!({"token_quota": 1})).await;
     assert_eq!(
         call(&r, CHAT, &chat_body(), Some(("x-api-key", &key)))

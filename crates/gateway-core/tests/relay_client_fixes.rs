@@ -6,6 +6,7 @@
 
 #[expect(dead_code, reason = "this binary uses only part of the shared setup")]
 mod common;
+#[expect(dead_code, reason = "this binary uses only part of the relay helpers")]
 mod relay_support;
 
 use mock_upstream::expected_text;

@@ -42,13 +42,7 @@ async fn logs(r: &relay_support::Relay, want: usize) -> Vec<Value> {
 #[tokio::test]
 async fn each_relayed_request_is_logged_once_with_the_mocks_usage() {
     let r = setup(2).await;
-    let state = &r.gw.state;
-    state
-        .store()
-        .put_setting("usage_log_flush_interval_seconds", "1")
-        .await
-        .unwrap();
-    state.reload_settings().await.unwrap();
+    r.flush_usage_every_second().await;
 
     let chat = json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "count me"}]});
     let (s, _, _) = r.post("/v1/chat/completions", &chat).await;

@@ -183,12 +183,7 @@ async fn scripted_run(database: DatabaseConfig) {
     .await;
     let config = kept.lock().unwrap().take().unwrap();
     let state = r.gw.state.clone();
-    state
-        .store()
-        .put_setting("usage_log_flush_interval_seconds", "1")
-        .await
-        .unwrap();
-    state.reload_settings().await.unwrap();
+    r.flush_usage_every_second().await;
 
     let script = script();
     for (path, body) in &script {

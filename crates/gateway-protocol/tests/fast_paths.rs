@@ -4,32 +4,17 @@
 //! payloads an upstream could send; and `ResponseCollector::push_owned` (events moved in)
 //! aggregates exactly as `push` (by reference), whole streams and cut ones.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
+#[expect(dead_code, reason = "this binary uses part of the shared helpers")]
+mod common;
 
+use common::{decode_chunks, fixture, FIXTURES};
 use gateway_protocol::responses::{collect_events, ResponseCollector, ResponsesStreamEvent};
-use gateway_protocol::{SseDecoder, SseFrame};
+use gateway_protocol::SseFrame;
 use serde_json::Value;
 
 fn fixture_frames(name: &str) -> Vec<SseFrame> {
-    let path = format!("{}/tests/fixtures/{name}.sse", env!("CARGO_MANIFEST_DIR"));
-    let mut decoder = SseDecoder::new();
-    let mut frames = decoder.push(&std::fs::read(path).unwrap());
-    frames.extend(decoder.finish());
-    frames
+    decode_chunks([fixture(name).as_slice()])
 }
-
-const FIXTURES: &[&str] = &[
-    "text_only",
-    "reasoning_text",
-    "function_call",
-    "parallel_function_calls",
-    "custom_tool_call",
-    "failed_before_content",
-    "incomplete_max_tokens",
-    "completed_empty_output",
-    "fixture_hello",
-    "utf8_multibyte",
-];
 
 /// The parser before the two-step one: serde's tagged enum, plus the `event:` line fallback.
 fn derived_from_frame(frame: &SseFrame) -> Result<ResponsesStreamEvent, serde_json::Error> {

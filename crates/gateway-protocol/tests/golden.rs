@@ -2,6 +2,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test helpers fail loudly on bad input")]
 
+#[expect(dead_code, reason = "this binary uses part of the shared helpers")]
 mod common;
 
 use common::{

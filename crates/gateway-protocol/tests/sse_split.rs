@@ -4,23 +4,10 @@
 
 mod common;
 
-use common::{anthropic_stream, chat_stream, decode_chunks, events, fixture};
+use common::{anthropic_stream, chat_stream, decode_chunks, events, fixture, FIXTURES};
 use gateway_protocol::responses::{native_frame_action, NativeFrameAction};
 use gateway_protocol::sse::{encode_data, encode_event, SseDecoder};
 use proptest::prelude::*;
-
-const FIXTURES: &[&str] = &[
-    "text_only",
-    "reasoning_text",
-    "function_call",
-    "parallel_function_calls",
-    "custom_tool_call",
-    "failed_before_content",
-    "incomplete_max_tokens",
-    "completed_empty_output",
-    "fixture_hello",
-    "utf8_multibyte",
-];
 
 fn split_at(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
     let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();

@@ -67,6 +67,17 @@ pub async fn setup_with(n: usize, tweak: impl FnOnce(&mut gateway_core::config::
 }
 
 impl Relay {
+    /// The usage writer flushes every second (rows and API-key usage land quickly).
+    pub async fn flush_usage_every_second(&self) {
+        let state = &self.gw.state;
+        state
+            .store()
+            .put_setting("usage_log_flush_interval_seconds", "1")
+            .await
+            .unwrap();
+        state.reload_settings().await.unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.gw.base_url)
     }

@@ -12,6 +12,20 @@ use gateway_protocol::{
     SseDecoder, SseFrame,
 };
 
+/// Every recorded upstream stream in `tests/fixtures`, by name.
+pub const FIXTURES: &[&str] = &[
+    "text_only",
+    "reasoning_text",
+    "function_call",
+    "parallel_function_calls",
+    "custom_tool_call",
+    "failed_before_content",
+    "incomplete_max_tokens",
+    "completed_empty_output",
+    "fixture_hello",
+    "utf8_multibyte",
+];
+
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}.sse", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(path).unwrap()
