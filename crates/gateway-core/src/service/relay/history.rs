@@ -2,10 +2,14 @@
 //! so the gateway keeps, per API key, each completed response's input plus output items under
 //! the response id, and expands a request naming that id into the whole conversation, on the
 //! same affinity key (so the same account and prompt cache). In memory with byte budgets: an
-//! unbounded version of this store drove RSS to about 7.8 GiB in a peer gateway.
+//! unbounded version of this store drove RSS to about 7.8 GiB in a peer gateway. Entries are
+//! kept as their JSON, so the budget counts what is actually held (parsed items take several
+//! times their JSON size), and are parsed again only when a request chains on them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
 use std::time::{Duration, Instant};
 
 use gateway_protocol::responses::{
@@ -49,18 +53,22 @@ impl Default for Budgets {
 }
 
 struct Entry {
-    items: Arc<Vec<ResponseItem>>,
+    /// The items as JSON.
+    json: Bytes,
     affinity: AffinityKey,
-    bytes: usize,
     expires: Instant,
+    /// Which insertion of the key this is, to tell its slot in `order` from stale ones.
+    generation: u64,
 }
 
 #[derive(Default)]
 struct Inner {
     map: HashMap<String, Entry>,
-    /// Insertion order, oldest first (ids may repeat after a re-insert; stale ones are skipped).
-    order: VecDeque<String>,
+    /// Insertion order, oldest first: `(key, generation)`. A re-inserted key leaves a stale
+    /// slot behind, dropped when it reaches the front.
+    order: VecDeque<(String, u64)>,
     total_bytes: usize,
+    next_generation: u64,
 }
 
 /// The shared store; clones share it.
@@ -73,7 +81,7 @@ pub struct ResponseHistory {
 /// What a request chained on: the items to prepend and the affinity to keep.
 #[derive(Debug, Clone)]
 pub struct Previous {
-    pub items: Arc<Vec<ResponseItem>>,
+    pub items: Vec<ResponseItem>,
     pub affinity: AffinityKey,
 }
 
@@ -107,50 +115,61 @@ impl ResponseHistory {
         if response_id.is_empty() {
             return;
         }
-        let bytes = serde_json::to_vec(&items).map_or(usize::MAX, |v| v.len());
-        if bytes > self.budgets.max_entry_bytes {
-            tracing::debug!(
-                bytes,
-                "conversation too large to keep for previous_response_id"
-            );
-            return;
-        }
+        let json = match serde_json::to_vec(&items) {
+            Ok(json) if json.len() <= self.budgets.max_entry_bytes => Bytes::from(json),
+            Ok(json) => {
+                tracing::debug!(
+                    bytes = json.len(),
+                    "conversation too large to keep for previous_response_id"
+                );
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "conversation not kept for previous_response_id");
+                return;
+            }
+        };
         let key = slot(tenant, response_id);
         let now = Instant::now();
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(old) = inner.map.remove(&key) {
-            inner.total_bytes -= old.bytes;
+        let generation = inner.next_generation;
+        inner.next_generation += 1;
+        inner.total_bytes += json.len();
+        let entry = Entry {
+            json,
+            affinity,
+            expires: now + self.budgets.ttl,
+            generation,
+        };
+        if let Some(old) = inner.map.insert(key.clone(), entry) {
+            inner.total_bytes -= old.json.len();
         }
-        inner.map.insert(
-            key.clone(),
-            Entry {
-                items: Arc::new(items),
-                affinity,
-                bytes,
-                expires: now + self.budgets.ttl,
-            },
-        );
-        inner.total_bytes += bytes;
-        inner.order.push_back(key);
+        inner.order.push_back((key, generation));
         self.evict(&mut inner, now);
     }
 
     /// The conversation kept under `response_id` for `tenant`, unless expired.
     pub fn get(&self, tenant: Option<i64>, response_id: &str) -> Option<Previous> {
         let key = slot(tenant, response_id);
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
-        let expired = inner.map.get(&key).is_some_and(|e| e.expires <= now);
-        if expired {
-            if let Some(old) = inner.map.remove(&key) {
-                inner.total_bytes -= old.bytes;
+        let (json, affinity) = {
+            let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = inner.map.get(&key)?;
+            if entry.expires <= Instant::now() {
+                if let Some(old) = inner.map.remove(&key) {
+                    inner.total_bytes -= old.json.len();
+                }
+                return None;
             }
-            return None;
+            (entry.json.clone(), entry.affinity.clone())
+        };
+        // Parsed outside the lock; the JSON was written from these very items.
+        match serde_json::from_slice(&json) {
+            Ok(items) => Some(Previous { items, affinity }),
+            Err(e) => {
+                tracing::warn!(error = %e, "kept conversation unreadable; treated as not found");
+                None
+            }
         }
-        inner.map.get(&key).map(|e| Previous {
-            items: e.items.clone(),
-            affinity: e.affinity.clone(),
-        })
     }
 
     /// Number of entries and their bytes (for tests and metrics).
@@ -159,51 +178,36 @@ impl ResponseHistory {
         (inner.map.len(), inner.total_bytes)
     }
 
-    /// Drops expired entries, then the oldest until both budgets hold.
+    /// Drops expired entries, then the oldest until both budgets hold. Oldest first, so the
+    /// first live entry within budget ends it (with one TTL, every later entry is live too).
     fn evict(&self, inner: &mut Inner, now: Instant) {
-        let mut i = 0;
-        while i < inner.order.len() {
+        while let Some((key, generation)) = inner.order.front() {
             let over = inner.map.len() > self.budgets.max_entries
                 || inner.total_bytes > self.budgets.max_total_bytes;
-            let Some(key) = inner.order.get(i).cloned() else {
-                break;
-            };
-            let entry_expired = inner.map.get(&key).map(|e| e.expires <= now);
-            match entry_expired {
-                // A stale order slot (entry replaced or already gone).
-                None => {
-                    inner.order.remove(i);
-                }
-                Some(expired) if expired || over => {
-                    // Only the newest slot of a re-inserted id owns the entry.
-                    let newest = inner.order.iter().rposition(|k| *k == key) == Some(i);
-                    inner.order.remove(i);
-                    if newest {
-                        if let Some(old) = inner.map.remove(&key) {
-                            inner.total_bytes -= old.bytes;
-                        }
-                    }
-                }
+            let owner = inner.map.get(key).filter(|e| e.generation == *generation);
+            match owner {
+                Some(entry) if !over && entry.expires > now => break,
                 Some(_) => {
-                    if !over {
-                        // Entries are ordered by insertion; with a fixed TTL the first live
-                        // one means every later one is live too.
-                        break;
+                    if let Some(old) = inner.map.remove(key) {
+                        inner.total_bytes -= old.json.len();
                     }
-                    i += 1;
                 }
+                // A stale slot: the key was re-inserted or is already gone.
+                None => {}
             }
+            inner.order.pop_front();
         }
     }
 }
 
 /// Takes `previous_response_id` out of a native request; with a known id, prepends the kept
-/// conversation to `input`. An unknown or expired id is a 400 `previous_response_not_found`.
+/// conversation to `input` and returns the affinity it was served on. An unknown or expired
+/// id is a 400 `previous_response_not_found`.
 pub fn expand(
     history: &ResponseHistory,
     tenant: Option<i64>,
     req: &mut ResponsesRequest,
-) -> Result<Option<Previous>, ProtocolError> {
+) -> Result<Option<AffinityKey>, ProtocolError> {
     let Some(raw) = req.extra.remove(FIELD) else {
         return Ok(None);
     };
@@ -225,12 +229,13 @@ pub fn expand(
             code: Some("previous_response_not_found".into()),
         });
     };
-    let new_items = input_items(std::mem::take(&mut req.input));
-    let mut items = Vec::with_capacity(previous.items.len() + new_items.len());
-    items.extend(previous.items.iter().cloned());
-    items.extend(new_items);
+    let Previous {
+        mut items,
+        affinity,
+    } = previous;
+    items.extend(input_items(std::mem::take(&mut req.input)));
     req.input = ResponsesInput::Items(items);
-    Ok(Some(previous))
+    Ok(Some(affinity))
 }
 
 /// `input` as a list of items (a bare string is one user message).

@@ -31,8 +31,8 @@ fn expand_prepends_history_and_turns_a_string_into_a_user_message() {
         serde_json::json!({"previous_response_id": "resp_a"}),
         ResponsesInput::Text("two".into()),
     );
-    let prev = expand(&h, Some(1), &mut req).unwrap().unwrap();
-    assert_eq!(prev.affinity.key, "k1");
+    let affinity = expand(&h, Some(1), &mut req).unwrap().unwrap();
+    assert_eq!(affinity.key, "k1");
     assert!(!req.extra.contains_key("previous_response_id"));
     let ResponsesInput::Items(items) = &req.input else {
         panic!("items expected")
@@ -107,4 +107,39 @@ fn budgets_evict_the_oldest_and_skip_oversize_entries() {
     h.insert(Some(1), "d", vec![user("0123456789")], affinity("d"));
     assert!(h.get(Some(1), "b").is_none());
     assert!(h.get(Some(1), "c").is_some() && h.get(Some(1), "d").is_some());
+}
+
+#[test]
+fn the_order_queue_holds_only_live_entries_at_its_front() {
+    let h = ResponseHistory::with_budgets(Budgets {
+        max_entries: 10,
+        ..Budgets::default()
+    });
+    for i in 0..1_000 {
+        h.insert(
+            Some(1),
+            &format!("resp_{i}"),
+            vec![user("x")],
+            affinity("k"),
+        );
+    }
+    for _ in 0..100 {
+        h.insert(Some(1), "resp_999", vec![user("again")], affinity("k2"));
+    }
+    let inner = h.inner.lock().unwrap();
+    assert_eq!(inner.map.len(), 10);
+    assert!(inner.order.len() <= 110, "{}", inner.order.len());
+    let front = inner.order.front().unwrap();
+    assert_eq!(
+        inner.map[&front.0].generation, front.1,
+        "the front slot is live"
+    );
+    let kept: usize = inner.map.values().map(|e| e.json.len()).sum();
+    assert_eq!(inner.total_bytes, kept, "the budget counts the JSON held");
+    drop(inner);
+    let again = h.get(Some(1), "resp_999").unwrap();
+    assert_eq!(
+        (again.items, again.affinity.key.as_str()),
+        (vec![user("again")], "k2")
+    );
 }

@@ -103,10 +103,10 @@ pub async fn responses(
     let keep = req.store != Some(false);
     let previous = history::expand(&ctx.api.history, tenant, &mut req)?;
     let mut prepared = prepare::responses(req, false, ctx.prepare_context(&settings))?;
-    if let Some(previous) = previous {
+    if let Some(affinity) = previous {
         // The conversation stays on its account and prompt cache (translation.md §6.3).
-        prepared.body.prompt_cache_key = Some(previous.affinity.key.clone());
-        prepared.affinity = previous.affinity;
+        prepared.body.prompt_cache_key = Some(affinity.key.clone());
+        prepared.affinity = affinity;
     }
     let recorder = keep.then(|| history::Recorder {
         history: ctx.api.history.clone(),
