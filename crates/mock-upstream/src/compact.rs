@@ -73,6 +73,7 @@ pub(crate) async fn handle(
         Some(body),
         Some(&account.id),
         200,
+        None,
     );
     let mut r = json_reply(StatusCode::OK, json!({"output": output}).to_string());
     rate_limit_headers(&lock(&account.mutable).rate, r.headers_mut());

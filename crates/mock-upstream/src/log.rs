@@ -73,23 +73,9 @@ impl RequestLog {
         self.capacity > 0
     }
 
+    /// Logs one request; `usage` is what its answer reported (see [`LoggedRequest::usage`]).
+    #[expect(clippy::too_many_arguments, reason = "the fields of one log entry")]
     pub fn record(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &HeaderMap,
-        body: Option<Value>,
-        account_id: Option<&str>,
-        status: u16,
-    ) {
-        self.record_with_usage(method, path, headers, body, account_id, status, None);
-    }
-
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the fields of one log entry, as `record` takes them"
-    )]
-    pub fn record_with_usage(
         &self,
         method: &str,
         path: &str,

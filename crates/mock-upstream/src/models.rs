@@ -90,6 +90,7 @@ pub(crate) async fn handle(
                 None,
                 None,
                 status.as_u16(),
+                None,
             );
             return json_reply(status, body);
         }
@@ -112,6 +113,7 @@ pub(crate) async fn handle(
         None,
         Some(&account.id),
         status.as_u16(),
+        None,
     );
     let mut r = if fresh {
         StatusCode::NOT_MODIFIED.into_response()

@@ -69,6 +69,7 @@ pub(crate) async fn handle(
         body,
         account.as_deref(),
         status.as_u16(),
+        None,
     );
     json_reply(status, text)
 }

@@ -66,6 +66,7 @@ pub(crate) fn reject(
         body.cloned(),
         account.map(|a| a.id.as_str()),
         status.as_u16(),
+        None,
     );
     let mut r = json_reply(status, text);
     if status == StatusCode::BAD_GATEWAY {
@@ -272,7 +273,7 @@ pub(crate) async fn handle(
     out_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     out_headers.insert("x-models-etag", MANIFEST.etag.clone());
     if state.log.enabled() {
-        state.log.record_with_usage(
+        state.log.record(
             method.as_str(),
             &uri.to_string(),
             &headers,

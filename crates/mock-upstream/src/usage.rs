@@ -90,6 +90,7 @@ pub(crate) async fn wham_usage(
                 None,
                 None,
                 status.as_u16(),
+                None,
             );
             return json_reply(status, body);
         }
@@ -121,6 +122,7 @@ pub(crate) async fn wham_usage(
         None,
         Some(&account.id),
         200,
+        None,
     );
     json_reply(StatusCode::OK, body.to_string())
 }
