@@ -38,40 +38,15 @@ else
   pin_gw=(taskset -c "$GW_CPU") pin_load=(taskset -c "$LOAD_CPU") pin_flag=(--pin-cpu "$GW_CPU")
 fi
 
-# BENCH_BIN_DIR=dir: use the three binaries already built there (e.g. copies of two builds
-# being compared) instead of building the working tree.
-if [ -n "${BENCH_BIN_DIR:-}" ]; then
-  BIN="$BENCH_BIN_DIR"
-else
-  echo "bench: building release binaries" >&2
-  cargo build --release --locked -q --bin switchyard-server --bin mock-upstream --bin loadgen
-  BIN="$CARGO_TARGET_DIR/release"
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-bench.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/harness-lib.sh
+. scripts/harness-lib.sh
+harness_bins bench switchyard-server mock-upstream loadgen
+harness_workdir bench
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-# The mock prints one JSON line per account, then the ready line with its address.
-RUST_LOG=warn "${pin_load[@]}" "$BIN/mock-upstream" --listen 127.0.0.1:0 --accounts "$ACCOUNTS" \
-  --log-capacity 0 >"$work/mock.out" 2>"$work/mock.err" &
-pids+=($!)
-for _ in $(seq 1 200); do
-  grep -q '"ready":true' "$work/mock.out" 2>/dev/null && break
-  sleep 0.05
-done
-mock_addr=$(grep '"ready":true' "$work/mock.out" | sed -E 's/.*"addr":"([^"]+)".*/\1/')
-if [ -z "$mock_addr" ]; then
-  echo "bench: mock-upstream did not start" >&2; cat "$work/mock.err" >&2; exit 1
-fi
+harness_start_mock bench "$ACCOUNTS" "${pin_load[@]}"
 
-gw_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+gw_port=$(harness_free_port)
 export ADMIN_SECRET="bench-admin-secret-$$-$RANDOM"
 mkdir -p "$work/data"
 CODEX_BIND=127.0.0.1 CODEX_PORT="$gw_port" DATABASE_PATH="$work/data/switchyard.db" \

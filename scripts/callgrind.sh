@@ -28,33 +28,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if [ -n "${BENCH_BIN_DIR:-}" ]; then
-  BIN="$BENCH_BIN_DIR"
-else
-  cargo build --release --locked -q --bin switchyard-server --bin mock-upstream
-  BIN="$CARGO_TARGET_DIR/release"
-fi
+# shellcheck source=scripts/harness-lib.sh
+. scripts/harness-lib.sh
+harness_bins callgrind switchyard-server mock-upstream
+HARNESS_KEEP="${CALLGRIND_KEEP:-}"
+harness_workdir callgrind
+harness_start_mock callgrind 64
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-callgrind.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "${CALLGRIND_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-RUST_LOG=warn "$BIN/mock-upstream" --listen 127.0.0.1:0 --accounts 64 --log-capacity 0 \
-  >"$work/mock.out" 2>"$work/mock.err" &
-pids+=($!)
-for _ in $(seq 1 200); do
-  grep -q '"ready":true' "$work/mock.out" 2>/dev/null && break
-  sleep 0.05
-done
-mock_addr=$(grep '"ready":true' "$work/mock.out" | sed -E 's/.*"addr":"([^"]+)".*/\1/')
-[ -n "$mock_addr" ] || { echo "callgrind: mock-upstream did not start" >&2; exit 1; }
-
-gw_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+gw_port=$(harness_free_port)
 export ADMIN_SECRET="callgrind-admin-secret-$$"
 mkdir -p "$work/data"
 # One tokio worker, as in the pinned harness run.
