@@ -123,7 +123,7 @@ impl SecretKey {
             .chain_update(FINGERPRINT_DOMAIN)
             .chain_update(self.0)
             .finalize();
-        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+        hex::encode(&digest[..8])
     }
 
     pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {

@@ -136,7 +136,11 @@ pub fn bootstrap_allowed(config: &Config, peer: IpAddr) -> bool {
 fn hash_secret(secret: &str) -> String {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
-    format!("v1:{}:{}", hex(&salt), hex(&mac(&salt, secret)))
+    format!(
+        "v1:{}:{}",
+        hex::encode(salt),
+        hex::encode(mac(&salt, secret))
+    )
 }
 
 fn matches_hash(stored: &str, presented: &str) -> bool {
@@ -144,10 +148,10 @@ fn matches_hash(stored: &str, presented: &str) -> bool {
     let (Some("v1"), Some(salt), Some(digest)) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
-    let Some(salt) = unhex(salt) else {
+    let Ok(salt) = hex::decode(salt) else {
         return false;
     };
-    let expected = hex(&mac(&salt, presented));
+    let expected = hex::encode(mac(&salt, presented));
     bool::from(expected.as_bytes().ct_eq(digest.as_bytes()))
 }
 
@@ -160,20 +164,6 @@ fn mac(salt: &[u8], secret: &str) -> Vec<u8> {
         // HMAC accepts keys of any length; this arm exists only to avoid a panic path.
         Err(_) => Sha256::digest([salt, secret.as_bytes()].concat()).to_vec(),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

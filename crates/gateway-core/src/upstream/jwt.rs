@@ -160,13 +160,7 @@ fn is_paid_plan(raw: &str) -> bool {
 /// First 32 hex digits of SHA-256 of a token: a stable fingerprint that reveals nothing.
 pub fn token_fingerprint(token: &str) -> String {
     let digest = Sha256::digest(token.trim().as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        use std::fmt::Write as _;
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex.truncate(32);
-    hex
+    hex::encode(&digest[..16])
 }
 
 /// Who an account is, merged from its id token and access token.

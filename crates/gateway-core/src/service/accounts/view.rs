@@ -79,7 +79,7 @@ impl AccountView {
             plan_type: a.plan_type.clone(),
             chatgpt_account_id: a.chatgpt_account_id.clone(),
             credential_kind: a.kind.as_str(),
-            credential_fingerprint: digest.iter().take(6).map(|b| format!("{b:02x}")).collect(),
+            credential_fingerprint: hex::encode(&digest[..6]),
             credential_generation: a.credential_generation,
             status,
             status_reason,
