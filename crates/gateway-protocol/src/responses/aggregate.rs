@@ -44,36 +44,20 @@ impl ResponseCollector {
         Self::default()
     }
 
-    /// Records one event. Events after the first terminal are ignored.
+    /// Records one event. Events after the first terminal are ignored. Only the events the
+    /// aggregate keeps something of are cloned (their response object or item).
     pub fn push(&mut self, event: &ResponsesStreamEvent) {
-        if self.outcome.is_some() {
-            return;
-        }
-        if let Some(response) = event.response() {
-            self.last_response = Some(response.clone());
-        }
-        match event {
-            ResponsesStreamEvent::OutputItemDone(e) => {
-                self.done_items.push((e.output_index, e.item.clone()));
-            }
-            ResponsesStreamEvent::Completed(_) => self.outcome = Some(StreamOutcome::Completed),
-            ResponsesStreamEvent::Incomplete(e) => {
-                let reason = e
-                    .response
-                    .incomplete_details
-                    .as_ref()
-                    .and_then(|d| d.reason.clone());
-                self.outcome = Some(StreamOutcome::Incomplete { reason });
-            }
-            ResponsesStreamEvent::Failed(_) | ResponsesStreamEvent::Error(_) => {
-                self.outcome = failure_from_event(event).map(StreamOutcome::Failed);
-            }
-            _ => {}
+        if self.outcome.is_none()
+            && (event.response().is_some()
+                || event.is_terminal()
+                || matches!(event, ResponsesStreamEvent::OutputItemDone(_)))
+        {
+            self.push_owned(event.clone());
         }
     }
 
-    /// [`push`](Self::push) for an event the caller no longer needs: the response object and
-    /// the items are moved in rather than cloned.
+    /// Records an event the caller no longer needs: the response object and the items are
+    /// moved in rather than cloned.
     pub fn push_owned(&mut self, event: ResponsesStreamEvent) {
         use ResponsesStreamEvent as E;
         if self.outcome.is_some() {

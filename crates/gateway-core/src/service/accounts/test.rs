@@ -135,7 +135,7 @@ pub async fn run(
                     })
                     .await;
             }
-            collector.push(&event);
+            collector.push_owned(event);
         }
         if collector.is_finished() {
             break;
