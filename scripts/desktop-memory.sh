@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Memory benchmark of the desktop app (issue 8 targets): PSS of the tray app plus every descendant
-# process (the dashboard process `switchyard --dashboard`, its WebKitWebProcess and
+# process (the dashboard process `switchyard-dashboard`, its WebKitWebProcess and
 # WebKitNetworkProcess, and bwrap/xdg-dbus-proxy when WebKit sandboxes them) in three phases:
 #   window-open        the dashboard window open and loaded (target <= 250 MB)
 #   tray-after-close   idle in the tray after the window was closed, which ends the dashboard

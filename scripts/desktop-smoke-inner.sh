@@ -35,11 +35,11 @@ trap cleanup EXIT
 launch_again() {
   CODEX_PORT=$port SWITCHYARD_DATA_DIR="$SMOKE_DIR/data" timeout 20 "$SMOKE_APP" >> "$SMOKE_DIR/second.log" 2>&1
 }
-# The tray's child running `switchyard --dashboard` (empty when there is none).
+# The tray's child running `switchyard-dashboard` (empty when there is none).
 dashboard_pid() {
   local p
   for p in $(pgrep -P "$app_pid"); do
-    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- '--dashboard' && { echo "$p"; return; }
+    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- 'switchyard-dashboard' && { echo "$p"; return; }
   done
 }
 wait_dashboard() {
@@ -106,21 +106,22 @@ else
   fail "Codex-CLI request: HTTP $code $(head -c 300 "$SMOKE_DIR/codex.out")"
 fi
 
-# Tauri links WebKit into the binary, so the tray process maps libwebkit2gtk; what matters is that
-# WebKit never runs there: its code stays paged out (a few hundred kB, from the loader) while the
-# dashboard process has megabytes of it resident, and no WebKit process hangs off the tray.
-tray_code=$(code_kb "$app_pid" libwebkit2gtk); dash_code=$(code_kb "${dash:-0}" libwebkit2gtk)
+# The tray binary runs a tao-only Tauri runtime (src-tauri/src/tray_runtime): WebKit, its
+# JavaScriptCore and libsoup are not even mapped in the tray process, while the dashboard process
+# runs WebKit (megabytes of its code resident), and no WebKit process hangs off the tray.
+tray_maps=$(grep -cE 'libwebkit2gtk|libjavascriptcoregtk|libsoup-3' "/proc/$app_pid/maps" 2>/dev/null)
+dash_code=$(code_kb "${dash:-0}" libwebkit2gtk)
 webkit_under_tray=$(for p in $(pgrep -P "$app_pid"); do cat "/proc/$p/comm"; done 2>/dev/null | grep -c WebKit)
-if [ "$tray_code" -lt 2048 ] && [ "$dash_code" -gt 8192 ] && [ "$webkit_under_tray" = 0 ]; then
-  pass "WebKit runs only in the dashboard process (libwebkit2gtk code resident: tray ${tray_code} kB, dashboard ${dash_code} kB)"
+if [ "${tray_maps:-1}" = 0 ] && [ "$dash_code" -gt 8192 ] && [ "$webkit_under_tray" = 0 ]; then
+  pass "WebKit only in the dashboard process (tray: not mapped; dashboard: ${dash_code} kB of libwebkit2gtk code resident)"
 else
-  fail "WebKit in the tray process: libwebkit2gtk code tray ${tray_code} kB, dashboard ${dash_code} kB, WebKit children of the tray ${webkit_under_tray}"
+  fail "WebKit in the tray process: ${tray_maps:-?} WebKit mappings in the tray, dashboard ${dash_code} kB, WebKit children of the tray ${webkit_under_tray}"
 fi
 
 launch_again
 sleep 2
 now=$(dashboard_pid)
-count=$(for p in $(pgrep -P "$app_pid"); do tr '\0' ' ' < "/proc/$p/cmdline"; echo; done | grep -c -- '--dashboard')
+count=$(for p in $(pgrep -P "$app_pid"); do tr '\0' ' ' < "/proc/$p/cmdline"; echo; done | grep -c -- 'switchyard-dashboard')
 if [ -n "$dash" ] && [ "$now" = "$dash" ] && [ "$count" = 1 ] && grep -q "dashboard already open" "$SMOKE_LOG"; then
   pass "a second launch focuses the open dashboard (still one dashboard process, pid $now)"
 else
@@ -151,7 +152,21 @@ else
   fail "no new dashboard after a second launch (pid '${again}')"
 fi
 
-kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null
+# SIGTERM (as at logout) takes the tray's Quit path: the gateway stops, then the exit request
+# goes through the tray runtime's event loop and the process exits with 0.
+kill -TERM "$app_pid" 2>/dev/null
+# A tray that does not exit within 15 s is killed, which shows as status 137.
+( sleep 15; kill -KILL "$app_pid" 2>/dev/null ) &
+killer=$!
+wait "$app_pid" 2>/dev/null; status=$?
+kill "$killer" 2>/dev/null
+after_term=$(sed -n '/quitting.*SIGTERM/,$p' "$SMOKE_LOG")
+if [ "$status" = 0 ] && echo "$after_term" | grep -q "gateway stopped" \
+  && echo "$after_term" | grep -q "tray app: exiting"; then
+  pass "SIGTERM quits like the tray's Quit (gateway stopped, exit status 0)"
+else
+  fail "SIGTERM: exit status $status; log: $(grep -E 'quitting|gateway stopped|exiting' "$SMOKE_LOG" | tr '\n' ' ')"
+fi
 ended=0
 for _ in $(seq 1 100); do [ -n "$again" ] && [ ! -e "/proc/$again" ] && { ended=1; break; }; sleep 0.1; done
 if [ "$ended" = 1 ]; then pass "the dashboard ends when the tray app goes away"; else fail "the dashboard outlived the tray app"; fi

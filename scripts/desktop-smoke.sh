@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Smoke test of the real desktop app under Xvfb (desktop-build.md §5, §11): the app starts,
 # its gateway answers /health, the tray menu is built and its handlers work (the app's
-# SWITCHYARD_SELFTEST hook), the dashboard opens in its own `switchyard --dashboard` process
-# (screenshot saved to artifacts/desktop-smoke.png) while WebKit never runs in the tray process,
+# SWITCHYARD_SELFTEST hook), the dashboard opens in its own `switchyard-dashboard` process
+# (screenshot saved to artifacts/desktop-smoke.png) while the tray process never maps WebKit,
 # a second launch focuses that dashboard, closing its window ends it (and WebKit) but not the
 # tray, a launch after that opens a new one, quitting the tray ends it, and a Codex-CLI-shaped
 # request through the app reaches mock-upstream. Ends with "N passed, M failed".
 #   scripts/desktop-smoke.sh [path/to/switchyard] [path/to/mock-upstream]
+# (switchyard-dashboard is expected next to switchyard, as installed.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

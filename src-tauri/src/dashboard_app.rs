@@ -1,4 +1,4 @@
-//! The dashboard process: `switchyard --dashboard`, started by the tray process
+//! The dashboard process: `switchyard-dashboard`, started by the tray process
 //! (`dashboard_process.rs`) when the user opens the dashboard, and ended when its window closes.
 //! It is the only process that ever runs WebKit: the tray process stays small however often
 //! the dashboard is opened, and closing the window hands all of WebKit's memory back. It holds
@@ -28,6 +28,9 @@ const RUNTIME_WORKERS: usize = 1;
 const RUNTIME_BLOCKING_THREADS: usize = 2;
 
 type Reply = Result<Value, String>;
+
+const NOT_ALONE: &str =
+    "switchyard-dashboard is started by the Switchyard tray app; run `switchyard` instead";
 
 /// The dashboard's end of the link: sends the page's commands to the tray and hands each reply
 /// to the command waiting for it.
@@ -139,7 +142,7 @@ pub fn on_message<R: Runtime>(app: &AppHandle<R>, link: &TrayLink, message: ToDa
 pub fn run(context: Context<Wry>) -> i32 {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("switchyard: --dashboard is started by the Switchyard tray app; run `switchyard` instead");
+        eprintln!("{NOT_ALONE}");
         return 2;
     }
     let mut first = String::new();
@@ -154,7 +157,7 @@ pub fn run(context: Context<Wry>) -> i32 {
                 ?other,
                 "the dashboard process was not started by a matching tray app"
             );
-            eprintln!("switchyard: --dashboard is started by the Switchyard tray app; run `switchyard` instead");
+            eprintln!("{NOT_ALONE}");
             return 2;
         }
     }

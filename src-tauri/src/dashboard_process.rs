@@ -1,10 +1,9 @@
-//! The tray process's side of the dashboard: starts `switchyard --dashboard`
+//! The tray process's side of the dashboard: starts `switchyard-dashboard`
 //! (`dashboard_app.rs`) when the user opens the dashboard (tray menu, a second launch, start-up
 //! without `--minimized`), brings the running one to the front instead of starting another, and
 //! answers the commands its page invokes (`commands::dispatch`) over the child's stdin and
-//! stdout (`link.rs`). The tray process itself never creates a WebView, so WebKit (linked into
-//! every Tauri binary) never runs in it, and it returns to its start-up size once the window is
-//! closed.
+//! stdout (`link.rs`). The tray binary does not even link WebKit (`tray_runtime`), and the tray
+//! process returns to its start-up size once the window is closed.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -59,11 +58,15 @@ pub enum Opened {
 }
 
 impl Dashboard {
-    /// This very binary with `--dashboard`.
-    pub fn this_binary() -> Result<Dashboard, String> {
+    /// `switchyard-dashboard`, installed next to this binary.
+    pub fn next_to_this_binary() -> Result<Dashboard, String> {
         let exe = std::env::current_exe()
             .map_err(|e| format!("cannot find the Switchyard binary to open the dashboard: {e}"))?;
-        Ok(Dashboard::with_program(exe, [link::DASHBOARD_FLAG]))
+        let name = format!("{}{}", link::DASHBOARD_BINARY, std::env::consts::EXE_SUFFIX);
+        Ok(Dashboard::with_program(
+            exe.with_file_name(name),
+            None::<OsString>,
+        ))
     }
 
     /// Any program that speaks the link (the tests use a small shell script).
@@ -116,7 +119,14 @@ impl Dashboard {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("cannot start the dashboard process: {e}"))?;
+            .map_err(|e| match e.kind() {
+                // `cargo run` builds only the tray binary; an install always has both.
+                std::io::ErrorKind::NotFound => format!(
+                    "the dashboard program is missing: {} (build both binaries: cargo build -p switchyard)",
+                    self.program.display()
+                ),
+                _ => format!("cannot start the dashboard process: {e}"),
+            })?;
         let pid = child.id();
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err("the dashboard process has no pipes".to_owned());

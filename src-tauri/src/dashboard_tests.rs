@@ -1,7 +1,7 @@
 //! Mock-runtime tests of the dashboard's two processes: the page's commands travel from the
 //! dashboard app's window over the link to the tray app and back (both ends in this process,
 //! joined by in-memory pipes), and the tray starts, focuses and loses a real child process that
-//! speaks the link (a shell script standing in for `switchyard --dashboard`, which needs a
+//! speaks the link (a shell script standing in for `switchyard-dashboard`, which needs a
 //! display).
 
 use std::io::Write;
@@ -122,7 +122,7 @@ async fn the_page_gets_the_base_url_and_admin_token_from_the_tray_over_the_link(
 }
 
 #[cfg(target_os = "linux")]
-/// Stands in for `switchyard --dashboard`: checks the hello, asks for `gateway_info`, records
+/// Stands in for `switchyard-dashboard`: checks the hello, asks for `gateway_info`, records
 /// the reply, its own command line and environment, then waits for a focus and exits (as if
 /// its window was closed right after).
 fn fake_dashboard(dir: &std::path::Path) -> Dashboard {
@@ -243,4 +243,23 @@ async fn a_dashboard_whose_tray_is_gone_fails_its_commands_at_once() {
     link.close();
     let err = call.await.unwrap().unwrap_err();
     assert!(err.contains("tray app is gone"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_program_is_found_next_to_the_tray_or_named_when_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let tray = app_with(host(dir.path(), None));
+    let exe = std::env::current_exe().unwrap();
+    let beside = Dashboard::next_to_this_binary().unwrap();
+    tray.manage(beside);
+    let err = dashboard_process::open(tray.handle()).unwrap_err();
+    // The test binary has no `switchyard-dashboard` beside it: the error names where it looked.
+    let name = format!("{}{}", link::DASHBOARD_BINARY, std::env::consts::EXE_SUFFIX);
+    let expected = exe.with_file_name(name);
+    assert!(
+        err.contains("the dashboard program is missing")
+            && err.contains(&expected.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(tray.state::<Dashboard>().pid(), None);
 }

@@ -1,9 +1,10 @@
 //! The Switchyard desktop app: a tray app hosting the gateway on 127.0.0.1 with the dashboard
-//! in a native window. One binary, two processes: `run` starts the tray process (single
+//! in a native window. Two binaries, two processes: `switchyard` runs [`run_tray`] (single
 //! instance first, then autostart, updater, clipboard, dialog, notification; the tray; then
-//! `bootstrap`, which picks the token custody and starts the gateway), or, with `--dashboard`,
-//! the short-lived dashboard process that owns the window and all of WebKit
-//! (`dashboard_app.rs`, started by `dashboard_process.rs`).
+//! `bootstrap`, which picks the token custody and starts the gateway) on a tray-only runtime
+//! that never links WebKit ([`TrayRt`]); `switchyard-dashboard` runs [`run_dashboard`], the
+//! short-lived dashboard process that owns the window and all of WebKit (`dashboard_app.rs`,
+//! started by `dashboard_process.rs`).
 
 pub mod actions;
 pub mod client_setup;
@@ -22,6 +23,8 @@ pub mod pool;
 pub mod prefs;
 mod selftest;
 pub mod tray;
+#[cfg(target_os = "linux")]
+pub mod tray_runtime;
 pub mod tray_texts;
 pub mod ui;
 pub mod updates;
@@ -31,11 +34,22 @@ pub mod window;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use tauri::{AppHandle, Builder, Context, Manager, RunEvent, Wry};
+use tauri::{Builder, Manager, RunEvent};
 use tauri_plugin_autostart::ManagerExt as _;
 
 use crate::gateway_host::{GatewayHost, HostConfig};
 use crate::prefs::Prefs;
+
+/// The tray process's Tauri runtime. On Linux a tao-only runtime: WebKitGTK costs every
+/// process that links it ~20 MB of loading and relocation, and the tray never shows a page.
+/// Elsewhere the system webview is shared by the OS, so the tray keeps Tauri's usual runtime.
+#[cfg(target_os = "linux")]
+pub type TrayRt = tray_runtime::TrayRuntime<tauri::EventLoopMessage>;
+#[cfg(not(target_os = "linux"))]
+pub type TrayRt = tauri::Wry;
+
+/// An app handle in the tray process.
+pub type AppHandle = tauri::AppHandle<TrayRt>;
 
 /// The shell's own state: where its data lives and its preferences.
 pub struct Shell {
@@ -89,19 +103,17 @@ pub(crate) fn async_runtime(
         .build()
 }
 
-/// The tray process, or the dashboard process with `--dashboard`. Both come from the one
-/// embedded context (the dashboard's assets are compiled in once).
-pub fn run() {
-    let dashboard = std::env::args_os().any(|a| a == link::DASHBOARD_FLAG);
-    init_tracing(dashboard);
-    let context = tauri::generate_context!();
-    if dashboard {
-        std::process::exit(dashboard_app::run(context));
-    }
-    run_tray(context);
+/// The dashboard process (`switchyard-dashboard`, started by the tray process): returns its
+/// exit code.
+pub fn run_dashboard() -> i32 {
+    init_tracing(true);
+    dashboard_app::run(tauri::generate_context!())
 }
 
-fn run_tray(context: Context<Wry>) {
+/// The tray process (`switchyard`): runs until Quit.
+pub fn run_tray() {
+    init_tracing(false);
+    let context = tauri::generate_context!();
     let runtime = match async_runtime(RUNTIME_WORKERS, RUNTIME_BLOCKING_THREADS) {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -111,7 +123,7 @@ fn run_tray(context: Context<Wry>) {
         }
     };
     tauri::async_runtime::set(runtime.handle().clone());
-    let app = Builder::default()
+    let app = Builder::<TrayRt>::new()
         // Must be the first plugin: a second launch only opens (or focuses) the dashboard of
         // the running instance. The dashboard process never registers it.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
@@ -136,14 +148,13 @@ fn run_tray(context: Context<Wry>) {
         })
         .build(context);
     match app {
-        Ok(app) => app.run(|_app, event| {
+        Ok(app) => app.run(|_app, event| match event {
             // The tray process has no windows, but a tray app ends only through Quit.
-            if let RunEvent::ExitRequested {
+            RunEvent::ExitRequested {
                 code: None, api, ..
-            } = event
-            {
-                api.prevent_exit();
-            }
+            } => api.prevent_exit(),
+            RunEvent::Exit => tracing::info!("tray app: exiting"),
+            _ => {}
         }),
         Err(e) => {
             tracing::error!(error = %e, "Switchyard could not start");
@@ -161,13 +172,15 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(dir = %data_dir.display(), "data directory");
     let lang = tray_texts::Lang::pick(prefs.language.as_deref());
     let texts = tray_texts::texts(lang);
-    app.manage(dashboard_process::Dashboard::this_binary()?);
+    app.manage(dashboard_process::Dashboard::next_to_this_binary()?);
     app.manage(watch::Kick::default());
     let autostart_on = app.autolaunch().is_enabled().unwrap_or(false);
     let tray = tray::build(app, texts, autostart_on)?;
     app.manage(tray);
     app.manage(Shell::new(data_dir, prefs));
     watch::spawn(app.clone(), texts);
+    #[cfg(unix)]
+    quit_on_terminate(app);
     let handle = app.clone();
     tauri::async_runtime::spawn(async move { bootstrap(handle).await });
     // The dashboard process starts alongside the gateway; its page waits for the gateway in
@@ -244,6 +257,30 @@ async fn start_with_port_choice(app: &AppHandle, host: &GatewayHost) -> Result<u
     }
 }
 
+/// SIGTERM (logging out, `systemctl --user stop`, `kill`) and SIGINT quit like the tray's Quit:
+/// the gateway stops and flushes its usage log instead of the process vanishing mid-write.
+#[cfg(unix)]
+fn quit_on_terminate(app: &AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let (term, int) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        );
+        let (Ok(mut term), Ok(mut int)) = (term, int) else {
+            tracing::warn!("cannot listen for SIGTERM/SIGINT; they end the app abruptly");
+            return;
+        };
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "quitting");
+        ui::quit(&app).await;
+    });
+}
+
 /// Tray clicks: run the action, carry out its display side, then refresh the menu.
 pub(crate) fn on_menu_event(app: &AppHandle, id: &str) {
     let app = app.clone();
@@ -264,9 +301,16 @@ fn init_tracing(dashboard: bool) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
+    // Colours only on a terminal: a log file (autostart, the smoke test) stays plain text.
+    use std::io::IsTerminal as _;
     let _ = if dashboard {
-        builder.with_writer(std::io::stderr).try_init()
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .try_init()
     } else {
-        builder.try_init()
+        builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .try_init()
     };
 }

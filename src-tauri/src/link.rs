@@ -1,4 +1,4 @@
-//! The wire between the tray process and its dashboard process (`switchyard --dashboard`):
+//! The wire between the tray process and its dashboard process (`switchyard-dashboard`):
 //! one JSON object per line, tray → dashboard on the child's stdin and dashboard → tray on its
 //! stdout. The dashboard forwards every command its page invokes and the tray answers it, so
 //! the admin token (part of the `gateway_info` answer) only ever travels through this pipe.
@@ -11,8 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The flag that turns the binary into the dashboard process.
-pub const DASHBOARD_FLAG: &str = "--dashboard";
+/// The dashboard binary, installed next to `switchyard` (it is the one that links WebKit).
+pub const DASHBOARD_BINARY: &str = "switchyard-dashboard";
 
 /// Bumped when the messages change incompatibly; the dashboard refuses a different one (an
 /// updated binary on disk next to an older running tray app).

@@ -13,5 +13,5 @@ fn main() {
     if std::env::var_os("GDK_GL").is_none() {
         std::env::set_var("GDK_GL", "disable");
     }
-    switchyard_lib::run();
+    switchyard_lib::run_tray();
 }

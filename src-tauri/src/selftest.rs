@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use tauri::{AppHandle, Manager};
+use tauri::{Manager, Runtime};
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
 
 use crate::actions::{self, Outcome};
 use crate::gateway_host::GatewayHost;
 
-pub async fn run(app: &AppHandle) {
+pub async fn run(app: &crate::AppHandle) {
     let mut failed = 0;
     let mut check = |name: &str, ok: bool, detail: String| {
         if ok {
@@ -77,7 +77,7 @@ pub async fn run(app: &AppHandle) {
 /// dashboard process started, as a user would (so that process ends): the memory benchmark's
 /// and the smoke test's way to close it without a window manager to click. Runs in the
 /// dashboard process, which inherits the variable from the tray.
-pub fn close_window_later(app: &AppHandle) {
+pub fn close_window_later<R: Runtime>(app: &tauri::AppHandle<R>) {
     let Some(secs) = std::env::var("SWITCHYARD_CLOSE_WINDOW_AFTER_SECS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())

@@ -7,25 +7,26 @@ use std::sync::Mutex;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, Manager, Wry};
+use tauri::Manager;
 
 use crate::actions::Action;
 use crate::client_setup::Client;
 use crate::pool::{AccountItem, Health, Summary};
 use crate::tray_texts::TrayTexts;
+use crate::{AppHandle, TrayRt};
 
 const TRAY_ID: &str = "switchyard";
 
 /// The live menu items, kept in managed state so updates can reach them.
 pub struct Tray {
-    icon: TrayIcon,
+    icon: TrayIcon<TrayRt>,
     texts: &'static TrayTexts,
-    status: MenuItem<Wry>,
-    start: MenuItem<Wry>,
-    stop: MenuItem<Wry>,
-    pin_menu: Submenu<Wry>,
-    pause_menu: Submenu<Wry>,
-    pub autostart: CheckMenuItem<Wry>,
+    status: MenuItem<TrayRt>,
+    start: MenuItem<TrayRt>,
+    stop: MenuItem<TrayRt>,
+    pin_menu: Submenu<TrayRt>,
+    pause_menu: Submenu<TrayRt>,
+    pub autostart: CheckMenuItem<TrayRt>,
     shown: Mutex<Shown>,
 }
 
@@ -37,7 +38,7 @@ struct Shown {
     health: Option<Health>,
 }
 
-fn item(app: &AppHandle, action: Action, text: &str) -> tauri::Result<MenuItem<Wry>> {
+fn item(app: &AppHandle, action: Action, text: &str) -> tauri::Result<MenuItem<TrayRt>> {
     MenuItem::with_id(app, action.id(), text, true, None::<&str>)
 }
 
@@ -82,7 +83,7 @@ pub fn build(
         autostart_on,
         None::<&str>,
     )?;
-    let entries: &[&dyn IsMenuItem<Wry>] = &[
+    let entries: &[&dyn IsMenuItem<TrayRt>] = &[
         &status,
         &sep()?,
         &start,
