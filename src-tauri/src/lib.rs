@@ -48,8 +48,9 @@ pub type TrayRt = tray_runtime::TrayRuntime<tauri::EventLoopMessage>;
 #[cfg(not(target_os = "linux"))]
 pub type TrayRt = tauri::Wry;
 
-/// An app handle in the tray process.
-pub type AppHandle = tauri::AppHandle<TrayRt>;
+/// An app handle in the tray process (a name of its own, so it is never mistaken for the
+/// runtime-generic `tauri::AppHandle<R>` that shared code takes).
+pub type TrayApp = tauri::AppHandle<TrayRt>;
 
 /// The shell's own state: where its data lives and its preferences.
 pub struct Shell {
@@ -164,7 +165,7 @@ pub fn run_tray() {
     }
 }
 
-fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
+fn setup(app: &TrayApp) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = prefs::data_dir(app.path().app_data_dir().ok())
         .ok_or("cannot find the app data directory (set SWITCHYARD_DATA_DIR)")?;
     std::fs::create_dir_all(&data_dir)?;
@@ -195,7 +196,7 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Picks the token custody (asking before the weaker one), creates the gateway host and
 /// starts it (offering another port when the default is taken).
-async fn bootstrap(app: AppHandle) {
+async fn bootstrap(app: TrayApp) {
     let shell = app.state::<Shell>();
     let data_dir = shell.data_dir.clone();
     let secrets = match custody::keyring() {
@@ -240,7 +241,7 @@ async fn bootstrap(app: AppHandle) {
     }
 }
 
-async fn start_with_port_choice(app: &AppHandle, host: &GatewayHost) -> Result<u16, String> {
+async fn start_with_port_choice(app: &TrayApp, host: &GatewayHost) -> Result<u16, String> {
     match host.start().await {
         Err(gateway_host::HostError::PortTaken { port }) => {
             let Some(free) = gateway_host::next_free_port(port) else {
@@ -260,7 +261,7 @@ async fn start_with_port_choice(app: &AppHandle, host: &GatewayHost) -> Result<u
 /// SIGTERM (logging out, `systemctl --user stop`, `kill`) and SIGINT quit like the tray's Quit:
 /// the gateway stops and flushes its usage log instead of the process vanishing mid-write.
 #[cfg(unix)]
-fn quit_on_terminate(app: &AppHandle) {
+fn quit_on_terminate(app: &TrayApp) {
     use tokio::signal::unix::{signal, SignalKind};
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -282,7 +283,7 @@ fn quit_on_terminate(app: &AppHandle) {
 }
 
 /// Tray clicks: run the action, carry out its display side, then refresh the menu.
-pub(crate) fn on_menu_event(app: &AppHandle, id: &str) {
+pub(crate) fn on_menu_event(app: &TrayApp, id: &str) {
     let app = app.clone();
     let id = id.to_owned();
     tauri::async_runtime::spawn(async move {

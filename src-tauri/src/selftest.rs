@@ -11,7 +11,7 @@ use tauri_plugin_clipboard_manager::ClipboardExt as _;
 use crate::actions::{self, Outcome};
 use crate::gateway_host::GatewayHost;
 
-pub async fn run(app: &crate::AppHandle) {
+pub async fn run(app: &crate::TrayApp) {
     let mut failed = 0;
     let mut check = |name: &str, ok: bool, detail: String| {
         if ok {

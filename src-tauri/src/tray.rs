@@ -13,7 +13,7 @@ use crate::actions::Action;
 use crate::client_setup::Client;
 use crate::pool::{AccountItem, Health, Summary};
 use crate::tray_texts::TrayTexts;
-use crate::{AppHandle, TrayRt};
+use crate::{TrayApp, TrayRt};
 
 const TRAY_ID: &str = "switchyard";
 
@@ -38,16 +38,12 @@ struct Shown {
     health: Option<Health>,
 }
 
-fn item(app: &AppHandle, action: Action, text: &str) -> tauri::Result<MenuItem<TrayRt>> {
+fn item(app: &TrayApp, action: Action, text: &str) -> tauri::Result<MenuItem<TrayRt>> {
     MenuItem::with_id(app, action.id(), text, true, None::<&str>)
 }
 
 /// Builds the tray and its menu; `autostart_on` seeds the check mark.
-pub fn build(
-    app: &AppHandle,
-    texts: &'static TrayTexts,
-    autostart_on: bool,
-) -> tauri::Result<Tray> {
+pub fn build(app: &TrayApp, texts: &'static TrayTexts, autostart_on: bool) -> tauri::Result<Tray> {
     let sep = || PredefinedMenuItem::separator(app);
     let status = MenuItem::with_id(app, "status", texts.stopped, false, None::<&str>)?;
     let start = item(app, Action::Start, texts.start)?;
@@ -148,7 +144,7 @@ pub fn status_line(t: &TrayTexts, s: &Summary) -> String {
 
 impl Tray {
     /// Brings the menu and icon up to date with `summary`, in place.
-    pub fn refresh(&self, app: &AppHandle, summary: &Summary) -> tauri::Result<()> {
+    pub fn refresh(&self, app: &TrayApp, summary: &Summary) -> tauri::Result<()> {
         let health = summary.health();
         self.status.set_text(status_line(self.texts, summary))?;
         self.start.set_enabled(!summary.running)?;
@@ -166,7 +162,7 @@ impl Tray {
         Ok(())
     }
 
-    fn fill_account_menus(&self, app: &AppHandle, s: &Summary) -> tauri::Result<()> {
+    fn fill_account_menus(&self, app: &TrayApp, s: &Summary) -> tauri::Result<()> {
         for menu in [&self.pin_menu, &self.pause_menu] {
             for old in menu.items()? {
                 menu.remove(&old)?;
@@ -210,7 +206,7 @@ impl Tray {
 }
 
 /// Refreshes the tray if there is one (there is none under the mock runtime).
-pub fn refresh_if_present(app: &AppHandle, summary: &Summary) {
+pub fn refresh_if_present(app: &TrayApp, summary: &Summary) {
     if let Some(tray) = app.try_state::<Tray>() {
         if let Err(e) = tray.refresh(app, summary) {
             tracing::warn!(error = %e, "cannot update the tray menu");

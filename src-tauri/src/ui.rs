@@ -72,7 +72,7 @@ pub async fn quit<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// Performs the display side of an action outcome (real app only).
-pub async fn carry_out(app: &crate::AppHandle, outcome: Outcome) {
+pub async fn carry_out(app: &crate::TrayApp, outcome: Outcome) {
     match outcome {
         Outcome::Done => {}
         Outcome::Copy(text) => match app.clipboard().write_text(text.clone()) {
@@ -83,7 +83,7 @@ pub async fn carry_out(app: &crate::AppHandle, outcome: Outcome) {
     }
 }
 
-async fn ui_action(app: &crate::AppHandle, action: Action) {
+async fn ui_action(app: &crate::TrayApp, action: Action) {
     match action {
         Action::OpenDashboard => {
             if let Err(e) = crate::dashboard_process::open(app) {
@@ -104,7 +104,7 @@ async fn ui_action(app: &crate::AppHandle, action: Action) {
 }
 
 /// Shows the diff and writes only after the user says so.
-async fn connect(app: &crate::AppHandle, client: Client) {
+async fn connect(app: &crate::TrayApp, client: Client) {
     let Some(host) = app
         .try_state::<Arc<GatewayHost>>()
         .map(|h| h.inner().clone())
@@ -159,7 +159,7 @@ async fn connect(app: &crate::AppHandle, client: Client) {
     }
 }
 
-fn restore(app: &crate::AppHandle, client: Client) {
+fn restore(app: &crate::TrayApp, client: Client) {
     let result =
         home_dir().and_then(|home| client_setup::restore(client, &home).map_err(|e| e.to_string()));
     match result {
@@ -172,7 +172,7 @@ fn restore(app: &crate::AppHandle, client: Client) {
     }
 }
 
-fn message(app: &crate::AppHandle, kind: MessageDialogKind, text: &str) {
+fn message(app: &crate::TrayApp, kind: MessageDialogKind, text: &str) {
     app.dialog()
         .message(text)
         .title("Switchyard")
@@ -180,7 +180,7 @@ fn message(app: &crate::AppHandle, kind: MessageDialogKind, text: &str) {
         .show(|_| {});
 }
 
-fn toggle_autostart(app: &crate::AppHandle) {
+fn toggle_autostart(app: &crate::TrayApp) {
     let Some(tray) = app.try_state::<crate::tray::Tray>() else {
         return;
     };
@@ -193,7 +193,7 @@ fn toggle_autostart(app: &crate::AppHandle) {
     }
 }
 
-async fn check_updates(app: &crate::AppHandle) {
+async fn check_updates(app: &crate::TrayApp) {
     let Some(shell) = app.try_state::<crate::Shell>() else {
         return;
     };
@@ -209,7 +209,7 @@ async fn check_updates(app: &crate::AppHandle) {
 }
 
 /// A yes/no question; `false` when the dialog is dismissed.
-async fn ask(app: &crate::AppHandle, title: &str, text: String, yes: &str, no: &str) -> bool {
+async fn ask(app: &crate::TrayApp, title: &str, text: String, yes: &str, no: &str) -> bool {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .message(text)
@@ -223,7 +223,7 @@ async fn ask(app: &crate::AppHandle, title: &str, text: String, yes: &str, no: &
 }
 
 /// No usable keyring: the weaker encrypted-file store only with the user's yes.
-pub async fn ask_encrypted_file_consent(app: &crate::AppHandle, why: &str) -> bool {
+pub async fn ask_encrypted_file_consent(app: &crate::TrayApp, why: &str) -> bool {
     let text = format!(
         "Switchyard could not use the OS keyring:\n{why}\n\nIt can keep account tokens in an \
          encrypted file in its data folder instead. This is WEAKER than a keyring: the key \
@@ -241,7 +241,7 @@ pub async fn ask_encrypted_file_consent(app: &crate::AppHandle, why: &str) -> bo
 }
 
 /// The port is taken: offer the next free one.
-pub async fn ask_other_port(app: &crate::AppHandle, port: u16, free: u16) -> bool {
+pub async fn ask_other_port(app: &crate::TrayApp, port: u16, free: u16) -> bool {
     let text = format!(
         "Port {port} on 127.0.0.1 is already used by another program (or another Switchyard).\n\n\
          Use port {free} instead? Clients you connected to {port} will need connecting again."

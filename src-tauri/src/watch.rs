@@ -45,7 +45,7 @@ pub enum Degraded {
 }
 
 /// Runs for the app's lifetime on Tauri's async runtime.
-pub fn spawn(app: crate::AppHandle, texts: &'static crate::tray_texts::TrayTexts) {
+pub fn spawn(app: crate::TrayApp, texts: &'static crate::tray_texts::TrayTexts) {
     tauri::async_runtime::spawn(async move {
         let mut last: Option<Summary> = None;
         loop {
